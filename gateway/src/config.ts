@@ -1,0 +1,258 @@
+// Typed, validated configuration: environment variables, plus an optional JSON file for
+// per-node options. The environment wins. Every default runs.
+import { readFileSync } from 'node:fs';
+import type { Network } from './events.ts';
+
+export interface NodeConfig {
+  /** Shown in /status, metrics and logs. Never the URL: URLs often carry provider credentials. */
+  name: string;
+  url: string;
+  /** Per-attempt timeout for this node; falls back to the pool's. */
+  timeoutMs?: number;
+}
+
+export interface NetworkConfig {
+  network: Network;
+  /** In priority order: the first healthy node gets the traffic. */
+  nodes: NodeConfig[];
+  /** A node more than this many blocks behind the best node leaves rotation. */
+  lagThreshold: number;
+  headPollMs: number;
+}
+
+export interface Config {
+  host: string;
+  port: number;
+  /** Base URL members see in the portal and the admin output, e.g. https://rpc.example.org */
+  publicUrl: string;
+  networks: Record<Network, NetworkConfig>;
+  databaseUrl?: string;
+  dataDir: string;
+  upstream: {
+    timeoutMs: number;
+    getLogsTimeoutMs: number;
+    /** Attempts for one call across the pool (each on a different node when one is available). */
+    maxAttempts: number;
+    breakerFailures: number;
+    breakerCooldownMs: number;
+    breakerMaxCooldownMs: number;
+  };
+  cache: {
+    enabled: boolean;
+    maxEntries: number;
+    maxBytes: number;
+    /** Bound on how long head-dependent answers live, even if the head is not seen to move. At most 2000. */
+    headTtlMs: number;
+    finalizedTtlMs: number;
+  };
+  limits: {
+    maxBodyBytes: number;
+    maxBatch: number;
+  };
+  methods: {
+    /** Method patterns refused before any node sees them; `prefix_*` or exact names. */
+    deny: string[];
+    /** Exceptions to `deny`. */
+    allow: string[];
+  };
+  access: {
+    keyCacheTtlMs: number;
+    keyCacheMax: number;
+  };
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
+    super(`${variable}: ${message}`);
+  }
+}
+
+export const DEFAULT_L2_UPSTREAMS = 'arbitrum-foundation=https://arb1.arbitrum.io/rpc,publicnode=https://arbitrum-one-rpc.publicnode.com';
+export const DEFAULT_L1_UPSTREAMS = 'publicnode=https://ethereum-rpc.publicnode.com,llamarpc=https://eth.llamarpc.com';
+export const DEFAULT_METHOD_DENY = [
+  'admin_*',
+  'debug_*',
+  'personal_*',
+  'miner_*',
+  'txpool_*',
+  'clique_*',
+  'les_*',
+  'engine_*',
+  'anvil_*',
+  'hardhat_*',
+  'evm_*',
+  'eth_sign',
+  'eth_signTransaction',
+  'eth_sendTransaction',
+  'eth_accounts',
+  'eth_coinbase',
+  'eth_mining',
+  'eth_submitWork',
+  'eth_submitHashrate',
+  'eth_subscribe',
+  'eth_unsubscribe',
+  'eth_newFilter',
+  'eth_newBlockFilter',
+  'eth_newPendingTransactionFilter',
+  'eth_getFilterChanges',
+  'eth_getFilterLogs',
+  'eth_uninstallFilter',
+];
+
+type Env = Record<string, string | undefined>;
+
+interface FileConfig {
+  l1?: { nodes?: Array<Partial<NodeConfig>> };
+  l2?: { nodes?: Array<Partial<NodeConfig>> };
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const file = env.CONFIG_FILE ? readConfigFile(env.CONFIG_FILE) : {};
+  const port = int(env, 'PORT', 8080, 0, 65535);
+  const host = env.HOST?.trim() || '0.0.0.0';
+  const upstreamTimeout = int(env, 'UPSTREAM_TIMEOUT_MS', 4000, 50, 120_000);
+  const headPollMs = int(env, 'HEAD_POLL_MS', 1000, 50, 60_000);
+  const config: Config = {
+    host,
+    port,
+    publicUrl: (env.PUBLIC_URL?.trim() || `http://localhost:${port}`).replace(/\/+$/, ''),
+    networks: {
+      l2: {
+        network: 'l2',
+        nodes: nodes(env, file, 'l2', 'L2_UPSTREAMS', DEFAULT_L2_UPSTREAMS),
+        lagThreshold: int(env, 'L2_LAG_THRESHOLD', 40, 1, 1_000_000),
+        headPollMs,
+      },
+      l1: {
+        network: 'l1',
+        nodes: nodes(env, file, 'l1', 'L1_UPSTREAMS', DEFAULT_L1_UPSTREAMS),
+        lagThreshold: int(env, 'L1_LAG_THRESHOLD', 3, 1, 1_000_000),
+        headPollMs,
+      },
+    },
+    databaseUrl: env.DATABASE_URL?.trim() || undefined,
+    dataDir: env.DATA_DIR?.trim() || './data',
+    upstream: {
+      timeoutMs: upstreamTimeout,
+      getLogsTimeoutMs: int(env, 'GETLOGS_TIMEOUT_MS', Math.max(upstreamTimeout, 15_000), 50, 300_000),
+      maxAttempts: int(env, 'MAX_ATTEMPTS', 4, 1, 20),
+      breakerFailures: int(env, 'BREAKER_FAILURES', 3, 1, 1000),
+      breakerCooldownMs: int(env, 'BREAKER_COOLDOWN_MS', 2000, 10, 3_600_000),
+      breakerMaxCooldownMs: int(env, 'BREAKER_MAX_COOLDOWN_MS', 60_000, 10, 3_600_000),
+    },
+    cache: {
+      enabled: bool(env, 'CACHE_ENABLED', true),
+      maxEntries: int(env, 'CACHE_MAX_ENTRIES', 50_000, 1, 10_000_000),
+      maxBytes: int(env, 'CACHE_MAX_BYTES', 128 * 1024 * 1024, 1024, 64 * 1024 * 1024 * 1024),
+      headTtlMs: int(env, 'CACHE_HEAD_TTL_MS', 2000, 1, 2000),
+      finalizedTtlMs: int(env, 'CACHE_FINALIZED_TTL_MS', 3_600_000, 1000, 30 * 24 * 3_600_000),
+    },
+    limits: {
+      maxBodyBytes: int(env, 'MAX_BODY_BYTES', 1024 * 1024, 256, 256 * 1024 * 1024),
+      maxBatch: int(env, 'MAX_BATCH', 100, 1, 100_000),
+    },
+    methods: {
+      deny: list(env.METHOD_DENY) ?? DEFAULT_METHOD_DENY,
+      allow: list(env.METHOD_ALLOW) ?? [],
+    },
+    access: {
+      keyCacheTtlMs: int(env, 'KEY_CACHE_TTL_MS', 5000, 0, 3_600_000),
+      keyCacheMax: int(env, 'KEY_CACHE_MAX', 10_000, 1, 10_000_000),
+    },
+  };
+  if (config.upstream.breakerMaxCooldownMs < config.upstream.breakerCooldownMs) {
+    throw new ConfigError('BREAKER_MAX_COOLDOWN_MS', 'must be at least BREAKER_COOLDOWN_MS');
+  }
+  return config;
+}
+
+/** `name=url` or `url`, comma-separated, in priority order. */
+export function parseUpstreams(variable: string, value: string): NodeConfig[] {
+  const items = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const seen = new Set<string>();
+  return items.map((item, i) => {
+    const eq = item.indexOf('=');
+    const looksNamed = eq > 0 && !item.slice(0, eq).includes('://');
+    const name = looksNamed ? item.slice(0, eq).trim() : '';
+    const url = looksNamed ? item.slice(eq + 1).trim() : item;
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch {
+      throw new ConfigError(variable, `item ${i + 1} is not a URL (expected "url" or "name=url")`);
+    }
+    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+      throw new ConfigError(variable, `item ${i + 1} must be an http(s) URL, got ${parsed.protocol}`);
+    }
+    const finalName = name || `${parsed.hostname}${parsed.port ? `-${parsed.port}` : ''}`;
+    if (!/^[A-Za-z0-9._-]{1,64}$/.test(finalName)) {
+      throw new ConfigError(variable, `item ${i + 1}: node name must be 1-64 characters of A-Z a-z 0-9 . _ -`);
+    }
+    if (seen.has(finalName)) throw new ConfigError(variable, `node name "${finalName}" is used twice`);
+    seen.add(finalName);
+    return { name: finalName, url };
+  });
+}
+
+function nodes(env: Env, file: FileConfig, network: Network, variable: string, fallback: string): NodeConfig[] {
+  const fromEnv = env[variable];
+  const fileNodes = file[network]?.nodes;
+  if (fromEnv === undefined && fileNodes?.length) {
+    return parseUpstreams(`CONFIG_FILE ${network}.nodes`, fileNodes.map((n) => `${n.name ? `${n.name}=` : ''}${n.url ?? ''}`).join(',')).map(
+      (n, i) => withFileOptions(n, fileNodes[i]),
+    );
+  }
+  const parsed = parseUpstreams(variable, fromEnv ?? fallback);
+  // Per-node options from the file apply by name to the env's list.
+  return parsed.map((n) => withFileOptions(n, fileNodes?.find((f) => f.name === n.name)));
+}
+
+function withFileOptions(node: NodeConfig, extra: Partial<NodeConfig> | undefined): NodeConfig {
+  if (extra?.timeoutMs === undefined) return node;
+  if (!Number.isInteger(extra.timeoutMs) || extra.timeoutMs < 50) {
+    throw new ConfigError('CONFIG_FILE', `node ${node.name}: timeoutMs must be an integer >= 50`);
+  }
+  return { ...node, timeoutMs: extra.timeoutMs };
+}
+
+function readConfigFile(path: string): FileConfig {
+  try {
+    const parsed: unknown = JSON.parse(readFileSync(path, 'utf8'));
+    if (typeof parsed !== 'object' || parsed === null) throw new Error('not an object');
+    return parsed as FileConfig;
+  } catch (err) {
+    throw new ConfigError('CONFIG_FILE', `cannot read ${path}: ${(err as Error).message}`);
+  }
+}
+
+function int(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name]?.trim();
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^-?\d+$/.test(raw)) throw new ConfigError(name, `must be a whole number, got "${raw}"`);
+  const n = Number(raw);
+  if (n < min || n > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${n}`);
+  return n;
+}
+
+function bool(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name]?.trim().toLowerCase();
+  if (raw === undefined || raw === '') return fallback;
+  if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
+  if (['0', 'false', 'no', 'off'].includes(raw)) return false;
+  throw new ConfigError(name, `must be true or false, got "${raw}"`);
+}
+
+function list(raw: string | undefined): string[] | undefined {
+  if (raw === undefined) return undefined;
+  return raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+}

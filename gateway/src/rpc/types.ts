@@ -1,0 +1,36 @@
+// JSON-RPC 2.0 shapes as they travel through the gateway.
+
+export type JsonRpcId = string | number | null;
+
+export interface JsonRpcRequest {
+  jsonrpc: '2.0';
+  method: string;
+  params?: unknown[] | Record<string, unknown>;
+  /** Absent for a notification. */
+  id?: JsonRpcId;
+}
+
+export interface JsonRpcErrorObject {
+  code: number;
+  message: string;
+  data?: unknown;
+}
+
+/**
+ * What a node (or the cache) answered for one call, detached from the member's id so that
+ * one answer can serve many callers. `raw` is the result already serialized as JSON.
+ */
+export type CallOutcome =
+  | { kind: 'result'; raw: string; value: unknown }
+  | { kind: 'error'; error: JsonRpcErrorObject };
+
+/** Serialize a response for the member's id without re-serializing a cached result. */
+export function renderResponse(id: JsonRpcId | undefined, outcome: CallOutcome): string {
+  const idJson = id === undefined ? 'null' : JSON.stringify(id);
+  if (outcome.kind === 'result') return `{"jsonrpc":"2.0","id":${idJson},"result":${outcome.raw}}`;
+  return `{"jsonrpc":"2.0","id":${idJson},"error":${JSON.stringify(outcome.error)}}`;
+}
+
+export function renderError(id: JsonRpcId | undefined, error: JsonRpcErrorObject): string {
+  return renderResponse(id, { kind: 'error', error });
+}
