@@ -26,7 +26,7 @@ export type GatewayEvent =
       type: 'request.received';
       requestId: string;
       network: Network;
-      batchSize: number; // 1 for a single call
+      batchSize: number; // 1 for a single call, 0 when the body could not be parsed
       bytes: number;
     }
   | {
@@ -128,6 +128,12 @@ export type GatewayEvent =
       network: Network;
       memberAddress: string;
       keyId: string;
+    }
+  | {
+      /** Something unexpected inside the gateway; the member got -32603. Message is already free of keys. */
+      type: 'gateway.error';
+      where: string;
+      message: string;
     }
   | {
       type: 'store.error';

@@ -1,0 +1,197 @@
+// The Koa application: the JSON-RPC endpoints members use, and the operator's health endpoints.
+import { randomUUID } from 'node:crypto';
+import Router from '@koa/router';
+import Koa, { type Context, type Next } from 'koa';
+import type { Config } from '../config.ts';
+import type { DenyReason, EventBus, Network } from '../events.ts';
+import { AccessDeniedError, GatewayError, InternalError, MethodNotFoundError } from '../rpc/errors.ts';
+import { handleRpcBody, type Caller } from '../rpc/handler.ts';
+import { methodPolicy } from '../rpc/methodPolicy.ts';
+import { renderError } from '../rpc/types.ts';
+import { readBody } from './body.ts';
+
+export type KeyCheck = { ok: true; keyId: string; memberAddress: string } | { ok: false; reason: DenyReason };
+
+export interface AccessCheck {
+  resolve(key: string): Promise<KeyCheck>;
+  touch(keyId: string): void;
+}
+
+export interface NodeStatus {
+  name: string;
+  healthy: boolean;
+  head?: number;
+  finalized?: number;
+  lag?: number;
+  lastError?: string;
+  breaker?: string;
+}
+
+export interface NetworkService {
+  caller: Caller;
+  status(): NodeStatus[];
+  healthyCount(): number;
+  head(): { number: number; hash: string; finalized?: number } | undefined;
+}
+
+export interface AppDeps {
+  config: Config;
+  bus: EventBus;
+  access: AccessCheck;
+  networks: Partial<Record<Network, NetworkService>>;
+  database: { ping(): Promise<boolean>; kind: string };
+  version: string;
+}
+
+const DENIAL: Record<DenyReason, () => AccessDeniedError> = {
+  unknown_key: () => new AccessDeniedError('Unknown API key. Get one at the gateway portal or from its operator.', 401),
+  revoked_key: () => new AccessDeniedError('This API key was revoked. Get a new one at the gateway portal.', 401),
+  inactive_member: () =>
+    new AccessDeniedError('This API key belongs to an address that is no longer an active orchestrator.', 403),
+  access_unavailable: () =>
+    new AccessDeniedError('The key check is unavailable right now (database unreachable); retry shortly.', 503),
+};
+
+export function createApp(deps: AppDeps): Koa {
+  const app = new Koa({ proxy: false });
+  app.silent = true; // our own error middleware reports; Koa's default would print stacks with request details
+  const router = new Router();
+  const policy = methodPolicy(deps.config.methods.deny, deps.config.methods.allow);
+
+  router.post('/api/:key/:network', async (ctx) => {
+    const network = ctx.params.network as Network;
+    const service = network === 'l1' || network === 'l2' ? deps.networks[network] : undefined;
+    if (!service) return notFound(ctx);
+    await serveRpc(ctx, network, service, ctx.params.key ?? '');
+  });
+  router.all('/api/:key/:network', (ctx) => {
+    ctx.status = 405;
+    ctx.set('Allow', 'POST');
+    json(ctx, renderError(null, new MethodNotFoundError(ctx.method, 'is not supported here: send JSON-RPC with POST').toJsonRpc()));
+  });
+
+  router.get('/healthz', (ctx) => {
+    ctx.body = { status: 'ok' };
+  });
+
+  router.get('/readyz', async (ctx) => {
+    const problems: string[] = [];
+    const dbOk = await deps.database.ping().catch(() => false);
+    if (!dbOk) problems.push('database unreachable');
+    for (const [network, service] of Object.entries(deps.networks)) {
+      if (service.healthyCount() === 0) problems.push(`${network}: no healthy node`);
+    }
+    ctx.status = problems.length ? 503 : 200;
+    ctx.body = { ready: problems.length === 0, problems };
+  });
+
+  router.get('/status', (ctx) => {
+    const networks: Record<string, unknown> = {};
+    for (const [network, service] of Object.entries(deps.networks)) {
+      const head = service.head();
+      networks[network] = {
+        healthyNodes: service.healthyCount(),
+        head: head?.number ?? null,
+        finalized: head?.finalized ?? null,
+        nodes: service.status(),
+      };
+    }
+    ctx.body = { version: deps.version, database: deps.database.kind, networks };
+  });
+
+  app.use(errorBoundary(deps.bus));
+  app.use(router.routes());
+  app.use(router.allowedMethods());
+  app.use((ctx) => notFound(ctx));
+
+  async function serveRpc(ctx: Context, network: Network, service: NetworkService, key: string): Promise<void> {
+    const requestId = randomUUID();
+    const started = performance.now();
+    let memberAddress: string | undefined;
+    let keyId: string | undefined;
+    let method = 'invalid';
+    let errorCode: number | undefined;
+    try {
+      const check = await deps.access.resolve(key).catch((): KeyCheck => ({ ok: false, reason: 'access_unavailable' }));
+      if (!check.ok) {
+        deps.bus.emit({ type: 'access.denied', requestId, network, reason: check.reason });
+        const error = DENIAL[check.reason]();
+        errorCode = error.code;
+        ctx.status = error.httpStatus;
+        ctx.req.resume(); // not reading a refused request's body; let it drain
+        json(ctx, renderError(null, error.toJsonRpc()));
+        return;
+      }
+      memberAddress = check.memberAddress;
+      keyId = check.keyId;
+      deps.access.touch(check.keyId);
+      if (deps.bus.has('access.granted')) {
+        deps.bus.emit({ type: 'access.granted', requestId, network, memberAddress, keyId });
+      }
+      const text = await readBody(ctx.req, deps.config.limits.maxBodyBytes);
+      const reply = await handleRpcBody(text, {
+        network,
+        requestId,
+        bus: deps.bus,
+        caller: service.caller,
+        policy,
+        maxBatch: deps.config.limits.maxBatch,
+      });
+      method = reply.method;
+      errorCode = reply.errorCode;
+      if (reply.body === null) {
+        ctx.status = 204; // only notifications: JSON-RPC sends nothing back
+        return;
+      }
+      json(ctx, reply.body);
+    } catch (err) {
+      const error = err instanceof GatewayError ? err : new InternalError(err);
+      errorCode = error.code;
+      ctx.status = error.httpStatus;
+      if (error.httpStatus === 413) ctx.set('Connection', 'close');
+      json(ctx, renderError(null, error.toJsonRpc()));
+      if (!(err instanceof GatewayError)) reportUnexpected(deps.bus, 'http.rpc', err);
+    } finally {
+      deps.bus.emit({
+        type: 'request.completed',
+        requestId,
+        network,
+        method,
+        httpStatus: ctx.status,
+        ...(errorCode === undefined ? {} : { errorCode }),
+        durationMs: performance.now() - started,
+        ...(memberAddress ? { memberAddress } : {}),
+        ...(keyId ? { keyId } : {}),
+      });
+    }
+  }
+
+  return app;
+}
+
+function json(ctx: Context, body: string): void {
+  ctx.type = 'application/json';
+  ctx.body = body;
+}
+
+function notFound(ctx: Context): void {
+  ctx.status = 404;
+  ctx.body = { error: 'not found', endpoints: ['POST /api/<API_KEY>/l2', 'POST /api/<API_KEY>/l1', 'GET /status', 'GET /healthz', 'GET /readyz'] };
+}
+
+/** Nothing escapes as a stack or a message that could carry request details. */
+function errorBoundary(bus: EventBus) {
+  return async (ctx: Context, next: Next) => {
+    try {
+      await next();
+    } catch (err) {
+      ctx.status = err instanceof URIError ? 400 : 500;
+      ctx.body = { error: ctx.status === 400 ? 'bad request' : 'internal error' };
+      if (ctx.status === 500) reportUnexpected(bus, 'http', err);
+    }
+  };
+}
+
+function reportUnexpected(bus: EventBus, where: string, err: unknown): void {
+  bus.emit({ type: 'gateway.error', where, message: err instanceof Error ? `${err.name}: ${err.message}` : String(err) });
+}

@@ -1,0 +1,126 @@
+// Answers one HTTP body of JSON-RPC: a single call or a batch, each call on its own, order kept.
+import type { EventBus, Network } from '../events.ts';
+import { GatewayError, InternalError, MethodNotFoundError } from './errors.ts';
+import type { MethodPolicy } from './methodPolicy.ts';
+import { checkParams } from './params.ts';
+import { parseBody, type ParsedCall } from './parse.ts';
+import { renderError, renderResponse, type CallOutcome, type JsonRpcId } from './types.ts';
+
+export interface Caller {
+  call(method: string, params: unknown, ctx: { requestId: string }): Promise<CallOutcome>;
+}
+
+export interface RpcContext {
+  network: Network;
+  requestId: string;
+  bus: EventBus;
+  caller: Caller;
+  policy: MethodPolicy;
+  maxBatch: number;
+  /** Calls of one batch in flight at once, so one batch cannot flood the nodes. */
+  batchConcurrency?: number;
+}
+
+export interface RpcReply {
+  /** null when every call was a notification: nothing to send back. */
+  body: string | null;
+  /** The method of a single call, 'batch' for a batch, 'invalid' when the body could not be read as calls. */
+  method: string;
+  errorCode?: number;
+  calls: number;
+}
+
+export async function handleRpcBody(text: string, ctx: RpcContext): Promise<RpcReply> {
+  let parsed;
+  try {
+    parsed = parseBody(text, ctx.maxBatch);
+  } catch (err) {
+    received(ctx, 0, text.length);
+    const error = err instanceof GatewayError ? err : new InternalError(err);
+    return { body: renderError(null, error.toJsonRpc()), method: 'invalid', errorCode: error.code, calls: 0 };
+  }
+  received(ctx, parsed.kind === 'batch' ? parsed.calls.length : 1, text.length);
+  if (parsed.kind === 'single') {
+    const a = await answer(parsed.call, ctx);
+    return { body: a.text, method: a.method, errorCode: a.errorCode, calls: 1 };
+  }
+  const answers = await mapLimited(parsed.calls, ctx.batchConcurrency ?? 16, (c) => answer(c, ctx));
+  const texts = answers.map((a) => a.text).filter((t): t is string => t !== null);
+  return { body: texts.length ? `[${texts.join(',')}]` : null, method: 'batch', calls: parsed.calls.length };
+}
+
+interface Answer {
+  text: string | null;
+  method: string;
+  errorCode?: number;
+}
+
+async function answer(call: ParsedCall, ctx: RpcContext): Promise<Answer> {
+  const started = performance.now();
+  if (!call.ok) return refuse(call.id, 'invalid', call.error, ctx, started, false);
+  const { method, params, id } = call.request;
+  try {
+    if (!ctx.policy.allows(method)) throw new MethodNotFoundError(method);
+    checkParams(method, params);
+  } catch (err) {
+    return refuse(id, method, err as GatewayError, ctx, started, call.notification);
+  }
+  let outcome: CallOutcome;
+  let source: 'upstream' | 'gateway' = 'upstream';
+  try {
+    outcome = await ctx.caller.call(method, params ?? [], { requestId: ctx.requestId });
+  } catch (err) {
+    const error = err instanceof GatewayError ? err : new InternalError(err);
+    if (!(err instanceof GatewayError)) {
+      ctx.bus.emit({ type: 'gateway.error', where: 'rpc.call', message: err instanceof Error ? err.message : String(err) });
+    }
+    outcome = { kind: 'error', error: error.toJsonRpc() };
+    source = 'gateway';
+  }
+  const errorCode = outcome.kind === 'error' ? outcome.error.code : undefined;
+  emitCall(ctx, method, errorCode, source, started);
+  return { text: call.notification ? null : renderResponse(id, outcome), method, errorCode };
+}
+
+function refuse(
+  id: JsonRpcId | undefined,
+  method: string,
+  error: GatewayError,
+  ctx: RpcContext,
+  started: number,
+  notification: boolean,
+): Answer {
+  emitCall(ctx, method, error.code, 'gateway', started);
+  return { text: notification ? null : renderError(id ?? null, error.toJsonRpc()), method, errorCode: error.code };
+}
+
+function received(ctx: RpcContext, batchSize: number, bytes: number) {
+  ctx.bus.emit({ type: 'request.received', requestId: ctx.requestId, network: ctx.network, batchSize, bytes });
+}
+
+function emitCall(ctx: RpcContext, method: string, errorCode: number | undefined, source: 'upstream' | 'gateway', started: number) {
+  if (!ctx.bus.has('rpc.call')) return;
+  ctx.bus.emit({
+    type: 'rpc.call',
+    requestId: ctx.requestId,
+    network: ctx.network,
+    method,
+    outcome: errorCode === undefined ? 'ok' : 'error',
+    ...(errorCode === undefined ? {} : { errorCode }),
+    source,
+    durationMs: performance.now() - started,
+  });
+}
+
+async function mapLimited<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
