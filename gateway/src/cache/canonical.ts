@@ -1,0 +1,56 @@
+// Canonical forms for cache keys: two calls get one key only when every node must answer them alike.
+// Each normalizer returns undefined for a value it cannot vouch for, and the caller then refuses to cache.
+
+const HEX_DIGITS = /^[0-9a-fA-F]+$/;
+
+function hexBody(v: unknown, maxDigits: number): string | undefined {
+  if (typeof v !== 'string' || !v.startsWith('0x')) return undefined;
+  const body = v.slice(2);
+  return body.length >= 1 && body.length <= maxDigits && HEX_DIGITS.test(body) ? body : undefined;
+}
+
+/** A hex quantity up to 256 bits, without leading zeros: `0x0001` and `0x1` are the same number. */
+export function quantity(v: unknown): string | undefined {
+  const body = hexBody(v, 64);
+  return body === undefined ? undefined : `0x${BigInt(`0x${body}`).toString(16)}`;
+}
+
+/** A block number (uint64 on every client) that fits a JS number, else undefined. */
+export function blockNumber(v: unknown): number | undefined {
+  const body = hexBody(v, 16);
+  if (body === undefined) return undefined;
+  const n = Number.parseInt(body, 16);
+  return Number.isSafeInteger(n) ? n : undefined;
+}
+
+/** Hex of a fixed byte length, lower-cased (addresses and hashes carry no meaning in their case). */
+export function fixedHex(v: unknown, bytes: number): string | undefined {
+  const body = hexBody(v, bytes * 2);
+  return body !== undefined && body.length === bytes * 2 ? `0x${body.toLowerCase()}` : undefined;
+}
+
+export const address = (v: unknown): string | undefined => fixedHex(v, 20);
+export const hash = (v: unknown): string | undefined => fixedHex(v, 32);
+
+/** Byte data: case is free, but every digit (leading zeros included) is content. */
+export function data(v: unknown): string | undefined {
+  if (v === '0x') return v;
+  const body = hexBody(v, Number.MAX_SAFE_INTEGER);
+  return body !== undefined && body.length % 2 === 0 ? `0x${body.toLowerCase()}` : undefined;
+}
+
+/** JSON with object keys sorted, so key order never splits one call into two cache entries. */
+export function canonicalJson(v: unknown): string {
+  if (v === null || typeof v !== 'object') return JSON.stringify(v) ?? 'null';
+  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
+  const obj = v as Record<string, unknown>;
+  const parts: string[] = [];
+  for (const k of Object.keys(obj).sort()) {
+    if (obj[k] !== undefined) parts.push(`${JSON.stringify(k)}:${canonicalJson(obj[k])}`);
+  }
+  return `{${parts.join(',')}}`;
+}
+
+export function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
