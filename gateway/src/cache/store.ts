@@ -9,7 +9,7 @@ export interface ResponseCacheOptions {
   maxBytes: number;
   /** Largest single entry; by default a quarter of maxBytes, so one huge getLogs cannot flush the cache. */
   maxEntryBytes?: number;
-  /** Milliseconds clock, for tests; defaults to performance.now. */
+  /** Milliseconds clock, for tests; defaults to performance.now. Must stay above 0 (lru-cache reads a start of 0 as "no TTL"). */
   now?: () => number;
 }
 
