@@ -14,6 +14,8 @@ export type Misbehaviour =
 export interface Rule {
   /** Only calls of this method; every method when absent. */
   method?: string;
+  /** Only calls whose params pass this test. */
+  params?: (params: unknown) => boolean;
   /** Applies this many times, then falls away; forever when absent. */
   times?: number;
   act: Misbehaviour;
@@ -35,8 +37,8 @@ export async function startFakeNode(delegateUrl: string): Promise<FakeNode> {
   const received: FakeNode['received'] = [];
   let rules: Rule[] = [];
 
-  const ruleFor = (method: string): Rule | undefined => {
-    const rule = rules.find((r) => r.method === undefined || r.method === method);
+  const ruleFor = (method: string, params: unknown): Rule | undefined => {
+    const rule = rules.find((r) => (r.method === undefined || r.method === method) && (r.params === undefined || r.params(params)));
     if (rule?.times !== undefined && --rule.times <= 0) rules = rules.filter((r) => r !== rule);
     return rule;
   };
@@ -55,7 +57,7 @@ export async function startFakeNode(delegateUrl: string): Promise<FakeNode> {
       }
       const method = typeof body.method === 'string' ? body.method : '?';
       received.push({ method, params: body.params });
-      const rule = Array.isArray(body) ? undefined : ruleFor(method);
+      const rule = Array.isArray(body) ? undefined : ruleFor(method, body.params);
       if (!rule) return void delegate(text, res);
       const act = rule.act;
       const id = JSON.stringify(body.id ?? null);

@@ -1,0 +1,192 @@
+// Polls every node of a pool for its latest and finalized block: keeps heads, lag behind the best
+// node and rotation up to date, spots reorgs, and doubles as the breaker's probe.
+import type { EventBus, Network } from '../events.ts';
+import { classifyRpcError, type AttemptResult } from './classify.ts';
+import type { Head, PoolNode } from './poolNode.ts';
+
+export interface HeadTrackerOptions {
+  headPollMs: number;
+  /** A node more than this many blocks behind the best leaves rotation; it returns at half of it. */
+  lagThreshold: number;
+  timeoutMs: (node: PoolNode) => number;
+}
+
+interface PolledBlock extends Head {
+  parentHash?: string;
+}
+
+// Heights remembered per node to recognise a block replaced under us.
+const HISTORY = 128;
+// After a node refuses "finalized", ask again only this many polls later.
+const FINALIZED_RETRY_POLLS = 100;
+
+export class HeadTracker {
+  private readonly timers = new Map<PoolNode, NodeJS.Timeout>();
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly history = new Map<PoolNode, Map<number, string>>();
+  private readonly skipFinalized = new Map<PoolNode, number>();
+  private readonly emitted = new Map<PoolNode, string>();
+  private abort = new AbortController();
+  private running = false;
+
+  constructor(
+    private readonly network: Network,
+    private readonly nodes: readonly PoolNode[],
+    private readonly options: HeadTrackerOptions,
+    private readonly bus: EventBus,
+  ) {}
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.abort = new AbortController();
+    for (const node of this.nodes) this.schedule(node, 0);
+  }
+
+  /** Clears the timers, cancels polls in flight and waits for them to settle. */
+  async stop(): Promise<void> {
+    this.running = false;
+    for (const t of this.timers.values()) clearTimeout(t);
+    this.timers.clear();
+    this.abort.abort();
+    await Promise.allSettled([...this.inFlight]);
+  }
+
+  private schedule(node: PoolNode, delayMs: number): void {
+    const timer = setTimeout(() => this.tick(node), delayMs);
+    timer.unref();
+    this.timers.set(node, timer);
+  }
+
+  private tick(node: PoolNode): void {
+    const started = Date.now();
+    const poll: Promise<void> = this.poll(node)
+      .catch((err: unknown) => {
+        this.bus.emit({ type: 'gateway.error', where: 'upstream.headTracker', message: err instanceof Error ? err.message : String(err) });
+      })
+      .finally(() => {
+        this.inFlight.delete(poll);
+        if (this.running) this.schedule(node, Math.max(0, this.options.headPollMs - (Date.now() - started)));
+      });
+    this.inFlight.add(poll);
+  }
+
+  /** One poll of one node; public so a test can drive it without timers. */
+  async poll(node: PoolNode): Promise<void> {
+    const state = node.breaker.state();
+    if (state === 'open') return; // cooling down: leave it alone
+    // Once the cooldown is over this poll is the half-open trial, unless a member call holds it.
+    if (state === 'half_open' && !node.breaker.tryPass()) return;
+    const signal = this.abort.signal;
+    const timeout = this.options.timeoutMs(node);
+    const skip = this.skipFinalized.get(node) ?? 0;
+    if (skip > 0) this.skipFinalized.set(node, skip - 1);
+    const [latest, finalized] = await Promise.all([
+      node.client.attempt('eth_getBlockByNumber', ['latest', false], timeout, signal),
+      skip > 0 ? undefined : node.client.attempt('eth_getBlockByNumber', ['finalized', false], timeout, signal),
+    ]);
+    if (signal.aborted) {
+      node.breaker.release();
+      return;
+    }
+    const block = readBlock(latest);
+    if (typeof block === 'string') {
+      node.live = false;
+      node.failed(block);
+      this.updateLags();
+      return;
+    }
+    node.live = true;
+    node.finalized = this.readFinalized(node, finalized);
+    this.checkReorg(node, block);
+    node.head = { number: block.number, hash: block.hash };
+    node.succeeded();
+    this.updateLags();
+    this.emitHead(node);
+  }
+
+  private readFinalized(node: PoolNode, result: AttemptResult | undefined): number | undefined {
+    if (result === undefined) return undefined; // not asked: this node does not know "finalized"
+    if (result.ok && result.outcome.kind === 'error') {
+      // Throttled or busy says nothing about "finalized"; any other error means the node does not know the tag.
+      if (classifyRpcError(result.outcome.error).hurtsHealth) return node.finalized;
+      this.skipFinalized.set(node, FINALIZED_RETRY_POLLS);
+      return undefined;
+    }
+    if (!result.ok) return node.finalized; // a glitch on the side call: keep what we knew
+    const block = readBlock(result);
+    return typeof block === 'string' ? undefined : block.number;
+  }
+
+  /** Recompute every node's lag against the best live head, and move nodes in and out of rotation. */
+  private updateLags(): void {
+    let best: number | undefined;
+    for (const n of this.nodes) {
+      if (n.live && n.head && n.breaker.state() !== 'open' && (best === undefined || n.head.number > best)) best = n.head.number;
+    }
+    if (best === undefined) return;
+    const threshold = this.options.lagThreshold;
+    for (const n of this.nodes) {
+      if (!n.live || !n.head) continue;
+      n.lag = Math.max(0, best - n.head.number);
+      if (!n.lagging && n.lag > threshold) n.lagging = true;
+      else if (n.lagging && n.lag <= Math.floor(threshold / 2)) n.lagging = false;
+      n.announce();
+    }
+  }
+
+  private checkReorg(node: PoolNode, block: PolledBlock): void {
+    let seen = this.history.get(node);
+    if (!seen) this.history.set(node, (seen = new Map()));
+    const previous = node.head;
+    let reorg: { height: number; oldHash: string; newHash: string } | undefined;
+    const atHead = seen.get(block.number);
+    if (atHead !== undefined && atHead !== block.hash) reorg = { height: block.number, oldHash: atHead, newHash: block.hash };
+    const atParent = seen.get(block.number - 1);
+    if (block.parentHash !== undefined && atParent !== undefined && atParent !== block.parentHash) {
+      reorg = { height: block.number - 1, oldHash: atParent, newHash: block.parentHash };
+    }
+    // The chain got shorter without us knowing the replaced block: the first height that vanished.
+    if (!reorg && previous && block.number < previous.number) {
+      reorg = { height: block.number + 1, oldHash: seen.get(block.number + 1) ?? previous.hash, newHash: block.hash };
+    }
+    if (reorg) {
+      for (const h of [...seen.keys()]) if (h >= reorg.height) seen.delete(h);
+      this.bus.emit({ type: 'chain.reorg', network: this.network, node: node.name, ...reorg });
+    }
+    for (const h of [...seen.keys()]) if (h > block.number || h < block.number - HISTORY) seen.delete(h);
+    seen.set(block.number, block.hash);
+    if (block.parentHash !== undefined && block.number > 0) seen.set(block.number - 1, block.parentHash);
+  }
+
+  private emitHead(node: PoolNode): void {
+    if (!node.head) return;
+    const lag = node.lag ?? 0;
+    const key = `${node.head.number}:${node.head.hash}:${node.finalized ?? ''}:${lag}`;
+    if (this.emitted.get(node) === key) return;
+    this.emitted.set(node, key);
+    this.bus.emit({
+      type: 'node.head',
+      network: this.network,
+      node: node.name,
+      head: node.head.number,
+      headHash: node.head.hash,
+      ...(node.finalized === undefined ? {} : { finalized: node.finalized }),
+      lag,
+    });
+  }
+}
+
+/** The block of an eth_getBlockByNumber answer, or a short reason why there is none. */
+function readBlock(result: AttemptResult): PolledBlock | string {
+  if (!result.ok) return result.detail;
+  if (result.outcome.kind === 'error') return `rpc ${result.outcome.error.code} on eth_getBlockByNumber`;
+  const value = result.outcome.value;
+  if (value === null || typeof value !== 'object') return 'no block in the answer';
+  const { number, hash, parentHash } = value as Record<string, unknown>;
+  if (typeof number !== 'string' || !/^0x[0-9a-fA-F]{1,16}$/.test(number)) return 'block without a number';
+  if (typeof hash !== 'string' || !/^0x[0-9a-fA-F]{64}$/.test(hash)) return 'block without a hash';
+  const n = Number.parseInt(number, 16);
+  if (!Number.isSafeInteger(n)) return 'block number out of range';
+  return typeof parentHash === 'string' ? { number: n, hash, parentHash } : { number: n, hash };
+}
