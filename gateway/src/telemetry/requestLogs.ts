@@ -1,0 +1,141 @@
+// Turns events into log lines: one info line per completed request, warn lines for failovers,
+// exhaustion, node health changes and reorgs, error lines for store and internal errors.
+import type { Logger } from 'pino';
+import type { EventBus, EventOf, Network } from '../events.ts';
+import { requestOutcome, safeText } from './requestOutcome.ts';
+import type { TraceIds } from './requestSpans.ts';
+
+/** What the completed-request line reports beyond the completion event itself. */
+interface RequestFacts {
+  network: Network;
+  seenAt: number;
+  node?: string;
+  cache?: string;
+  denyReason?: string;
+  attempts: number;
+  calls: number;
+  callErrors: number;
+}
+
+export interface RequestLogLimits {
+  maxOpen: number;
+  maxAgeMs: number;
+}
+
+export class RequestLogs {
+  private readonly facts = new Map<string, RequestFacts>();
+
+  constructor(
+    private readonly log: Logger,
+    /** The open server span of a request, when tracing is on. */
+    private readonly traceIds: (requestId: string) => TraceIds | undefined = () => undefined,
+    private readonly limits: RequestLogLimits = { maxOpen: 10_000, maxAgeMs: 10 * 60_000 },
+  ) {}
+
+  subscribe(bus: EventBus): () => void {
+    const offs = [
+      bus.on('access.denied', (e) => void (this.of(e.requestId, e.network).denyReason = e.reason)),
+      bus.on('rpc.call', (e) => {
+        const f = this.of(e.requestId, e.network);
+        f.calls++;
+        if (e.outcome === 'error') f.callErrors++;
+      }),
+      bus.on('cache.lookup', (e) => void (this.of(e.requestId, e.network).cache = e.result)),
+      bus.on('upstream.attempt', (e) => this.attempt(e)),
+      bus.on('upstream.failover', (e) =>
+        this.log.warn(
+          { ...this.trace(e.requestId), request_id: e.requestId, network: e.network, method: safeText(e.method, 64), from: e.from, to: e.to, reason: e.reason },
+          'upstream failover',
+        ),
+      ),
+      bus.on('upstream.exhausted', (e) =>
+        this.log.warn(
+          { ...this.trace(e.requestId), request_id: e.requestId, network: e.network, method: safeText(e.method, 64), attempts: e.attempts, reason: e.reason },
+          'upstream exhausted',
+        ),
+      ),
+      bus.on('request.completed', (e) => this.completed(e)),
+      bus.on('node.health', (e) =>
+        this.log.warn({ network: e.network, node: e.node, healthy: e.healthy, reason: safeText(e.reason, 64) }, 'node health changed'),
+      ),
+      bus.on('chain.reorg', (e) =>
+        this.log.warn({ network: e.network, node: e.node, height: e.height, old_hash: e.oldHash, new_hash: e.newHash }, 'chain reorg'),
+      ),
+      bus.on('store.error', (e) => this.log.error({ operation: e.operation, error: safeText(e.message, 500) }, 'store error')),
+      bus.on('gateway.error', (e) => this.log.error({ where: e.where, error: safeText(e.message, 500) }, 'gateway error')),
+    ];
+    return () => offs.forEach((off) => off());
+  }
+
+  private attempt(e: EventOf<'upstream.attempt'>): void {
+    const f = this.of(e.requestId, e.network);
+    f.node = e.node;
+    f.attempts++;
+    if (!this.log.isLevelEnabled('debug')) return;
+    this.log.debug(
+      {
+        ...this.trace(e.requestId),
+        request_id: e.requestId,
+        network: e.network,
+        method: safeText(e.method, 64),
+        node: e.node,
+        attempt: e.attempt,
+        outcome: e.outcome,
+        duration_ms: ms(e.durationMs),
+        error_code: e.errorCode,
+        http_status: e.httpStatus,
+        detail: e.detail === undefined ? undefined : safeText(e.detail, 200),
+      },
+      'upstream attempt',
+    );
+  }
+
+  private completed(e: EventOf<'request.completed'>): void {
+    const f = this.facts.get(e.requestId);
+    this.facts.delete(e.requestId);
+    const batch = e.method === 'batch';
+    this.log.info(
+      {
+        ...this.trace(e.requestId),
+        request_id: e.requestId,
+        network: e.network,
+        method: safeText(e.method, 64),
+        member: e.memberAddress,
+        duration_ms: ms(e.durationMs),
+        outcome: requestOutcome(e, f?.denyReason !== undefined),
+        http_status: e.httpStatus,
+        error_code: e.errorCode,
+        deny_reason: f?.denyReason,
+        node: f?.node,
+        cache: f?.cache,
+        attempts: f?.attempts || undefined,
+        calls: batch ? f?.calls : undefined,
+        call_errors: batch ? f?.callErrors : undefined,
+      },
+      'request completed',
+    );
+  }
+
+  private trace(requestId: string): { trace_id?: string; span_id?: string } {
+    const ids = this.traceIds(requestId);
+    return ids ? { trace_id: ids.traceId, span_id: ids.spanId } : {};
+  }
+
+  private of(requestId: string, network: Network): RequestFacts {
+    let f = this.facts.get(requestId);
+    if (f) return f;
+    const now = Date.now();
+    // Bounded: a request whose completion never comes (or an attempt outside a request) ages out.
+    for (const [id, old] of this.facts) {
+      if (this.facts.size < this.limits.maxOpen && now - old.seenAt <= this.limits.maxAgeMs) break;
+      this.facts.delete(id);
+    }
+    f = { network, seenAt: now, attempts: 0, calls: 0, callErrors: 0 };
+    this.facts.set(requestId, f);
+    return f;
+  }
+}
+
+function ms(durationMs: number): number {
+  return Math.round(durationMs * 10) / 10;
+}
