@@ -1,0 +1,176 @@
+// API key -> member, with an LRU in front of the database. Revocations are seen within the fresh TTL;
+// when the database is unreachable a key that was valid recently keeps working (stale-if-error), an
+// unknown key gets access_unavailable. last_used_at is written in batches, never once per request.
+import { LRUCache } from 'lru-cache';
+import type pgPromise from 'pg-promise';
+import type { Config } from '../config.ts';
+import type { DenyReason, EventBus } from '../events.ts';
+import { ApiKeyRepo, type ApiKeyRecord } from '../store/apiKeys.ts';
+import { describeDbError, StoreError } from '../store/errors.ts';
+import { hashApiKey, isWellFormedApiKey } from './apiKey.ts';
+
+export type KeyCheck = { ok: true; keyId: string; memberAddress: string } | { ok: false; reason: DenyReason };
+
+/** The database side of the key check. */
+export interface KeyStore {
+  findByHash(hash: string): Promise<ApiKeyRecord | null>;
+  touch(ids: readonly string[]): Promise<number>;
+}
+
+export interface KeyResolverOptions {
+  /** How long past its fresh TTL an answer may still serve while the database fails. Default 15 min. */
+  staleIfErrorMs?: number;
+  /** Fresh TTL of "unknown key", kept short so a new key works at once. Default min(1 s, keyCacheTtlMs). */
+  negativeTtlMs?: number;
+  /** A look-up slower than this counts as a database failure. Default 2 s. */
+  lookupTimeoutMs?: number;
+  /** After a failure, answer from the cache alone for this long rather than queue on a dead database. Default 1 s. */
+  retryAfterErrorMs?: number;
+  /** How often touched keys are written to last_used_at. Default 30 s. */
+  flushIntervalMs?: number;
+}
+
+interface Entry {
+  check: KeyCheck;
+  keyId?: string;
+  freshUntil: number;
+}
+
+const UNAVAILABLE: KeyCheck = Object.freeze({ ok: false, reason: 'access_unavailable' });
+const UNKNOWN: KeyCheck = Object.freeze({ ok: false, reason: 'unknown_key' });
+
+export class KeyResolver {
+  private readonly store: KeyStore;
+  private readonly cache: LRUCache<string, Entry>;
+  private readonly inflight = new Map<string, Promise<KeyCheck>>();
+  private touched = new Set<string>();
+  private dbRetryAt = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private flushing: Promise<void> | undefined;
+  private readonly ttlMs: number;
+  private readonly negativeTtlMs: number;
+  private readonly staleIfErrorMs: number;
+  private readonly lookupTimeoutMs: number;
+  private readonly retryAfterErrorMs: number;
+  private readonly flushIntervalMs: number;
+
+  constructor(
+    store: KeyStore | { db: pgPromise.IDatabase<unknown> },
+    cfg: Config['access'],
+    private readonly bus: EventBus,
+    options: KeyResolverOptions = {},
+  ) {
+    this.store = 'findByHash' in store ? store : new ApiKeyRepo(store.db);
+    this.ttlMs = cfg.keyCacheTtlMs;
+    this.negativeTtlMs = options.negativeTtlMs ?? Math.min(1000, cfg.keyCacheTtlMs);
+    this.staleIfErrorMs = options.staleIfErrorMs ?? 15 * 60_000;
+    this.lookupTimeoutMs = options.lookupTimeoutMs ?? 2000;
+    this.retryAfterErrorMs = options.retryAfterErrorMs ?? 1000;
+    this.flushIntervalMs = options.flushIntervalMs ?? 30_000;
+    this.cache = new LRUCache<string, Entry>({ max: cfg.keyCacheMax, ttl: Math.max(1, this.ttlMs + this.staleIfErrorMs) });
+  }
+
+  async resolve(key: string): Promise<KeyCheck> {
+    if (!isWellFormedApiKey(key)) return UNKNOWN; // never worth a query, and never cached
+    const hash = hashApiKey(key);
+    const entry = this.cache.get(hash);
+    if (entry && Date.now() < entry.freshUntil) return entry.check;
+    if (Date.now() < this.dbRetryAt) return fallback(entry);
+    let pending = this.inflight.get(hash);
+    if (!pending) {
+      pending = this.lookup(hash).finally(() => this.inflight.delete(hash));
+      this.inflight.set(hash, pending);
+    }
+    return pending;
+  }
+
+  /** Record a request made with this key; written to the database at the next flush. */
+  touch(keyId: string): void {
+    this.touched.add(keyId);
+  }
+
+  /** Forget a cached answer, by key id or key hash (after a revocation in this process). */
+  invalidate(keyIdOrHash: string): void {
+    if (this.cache.delete(keyIdOrHash)) return;
+    for (const [hash, entry] of this.cache.entries()) {
+      if (entry.keyId === keyIdOrHash) this.cache.delete(hash);
+    }
+  }
+
+  start(): void {
+    if (this.timer) return;
+    this.timer = setInterval(() => void this.flush(), this.flushIntervalMs);
+    this.timer.unref();
+  }
+
+  /** Stop the flush timer and write what is left. */
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    this.timer = undefined;
+    await this.flush();
+  }
+
+  /** Write every touched key's last use in one statement; on failure keep them for the next flush. */
+  flush(): Promise<void> {
+    this.flushing ??= this.flushOnce().finally(() => {
+      this.flushing = undefined;
+    });
+    return this.flushing;
+  }
+
+  private async flushOnce(): Promise<void> {
+    // A flush that was running when this one was asked for may have missed the latest touches.
+    while (this.touched.size > 0) {
+      const ids = [...this.touched];
+      this.touched = new Set();
+      try {
+        await this.store.touch(ids);
+      } catch (err) {
+        for (const id of ids) this.touched.add(id);
+        this.bus.emit({ type: 'store.error', operation: 'key_touch_flush', message: describeDbError(err) });
+        return;
+      }
+    }
+  }
+
+  private async lookup(hash: string): Promise<KeyCheck> {
+    let record: ApiKeyRecord | null;
+    try {
+      record = await withTimeout(this.store.findByHash(hash), this.lookupTimeoutMs);
+    } catch (err) {
+      this.dbRetryAt = Date.now() + this.retryAfterErrorMs;
+      this.bus.emit({ type: 'store.error', operation: 'key_lookup', message: describeDbError(err) });
+      return fallback(this.cache.get(hash));
+    }
+    const check = toCheck(record);
+    const known = record !== null;
+    this.cache.set(
+      hash,
+      { check, keyId: record?.id, freshUntil: Date.now() + (known ? this.ttlMs : this.negativeTtlMs) },
+      // Unknown keys are not worth keeping past their short TTL; known ones serve stale-if-error.
+      { ttl: Math.max(1, known ? this.ttlMs + this.staleIfErrorMs : this.negativeTtlMs) },
+    );
+    return check;
+  }
+}
+
+function toCheck(record: ApiKeyRecord | null): KeyCheck {
+  if (!record) return UNKNOWN;
+  if (record.revoked) return { ok: false, reason: 'revoked_key' };
+  if (!record.memberActive) return { ok: false, reason: 'inactive_member' };
+  return { ok: true, keyId: record.id, memberAddress: record.memberAddress };
+}
+
+/** A known key's last answer while the database fails; nothing known means we cannot tell. */
+function fallback(entry: Entry | undefined): KeyCheck {
+  return entry && entry.keyId !== undefined ? entry.check : UNAVAILABLE;
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new StoreError(`key look-up took longer than ${ms} ms`)), ms);
+  });
+  promise.catch(() => {}); // a look-up that loses the race must not become an unhandled rejection
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}

@@ -1,0 +1,187 @@
+// The operator's command: create, list and revoke API keys. Works whether or not the gateway runs,
+// on PostgreSQL or the embedded database (through the running gateway's socket, or by opening it).
+// Usage: npm run admin -- help
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { ConfigError, loadConfig } from './config.ts';
+import { createMemberKey, listKeys, revokeKey } from './access/memberKeys.ts';
+import type { ApiKeyListing } from './store/apiKeys.ts';
+import { openDatabase, type Database } from './store/db.ts';
+import { GatewayError, RpcCode } from './rpc/errors.ts';
+
+const USAGE = `Usage: npm run admin -- <command>
+
+Commands:
+  key create --address 0x... [--label TEXT]
+      Create an API key for the address (granting it membership). The key is printed once,
+      alone on the last line of output: take it with \`tail -n1\`.
+  key list [--json]
+      Every key: id, prefix, address, label, created, last used, revoked. Never a key or a hash.
+  key revoke <id | prefix | key>
+      Revoke one key, named by its id, the start of its prefix (at least 4 characters) or the key itself.
+      A prefix that matches several keys is refused.
+  help
+      This text.
+
+Environment: DATABASE_URL (PostgreSQL; unset means the embedded database in DATA_DIR, default ./data),
+PUBLIC_URL (shown in the endpoint URLs).`;
+
+class UsageError extends GatewayError {
+  override readonly name = 'UsageError';
+  constructor(message: string) {
+    super(RpcCode.InvalidParams, message, 400);
+  }
+}
+
+interface Output {
+  out(line: string): void;
+  err(line: string): void;
+}
+
+interface Parsed {
+  positional: string[];
+  flags: Map<string, string | true>;
+}
+
+/** Run one admin command; returns the process exit code (0 ok, 1 failed, 2 usage). */
+export async function runAdmin(argv: string[], env: Record<string, string | undefined>, io: Output): Promise<number> {
+  let parsed: Parsed;
+  try {
+    parsed = parseArgs(argv);
+  } catch (err) {
+    return usageFailure(io, (err as Error).message);
+  }
+  const [group, command, ...rest] = parsed.positional;
+  if (group === 'help' || parsed.flags.has('help')) {
+    io.out(USAGE);
+    return 0;
+  }
+  if (group === undefined) {
+    io.err(USAGE);
+    return 2;
+  }
+  if (group !== 'key') return usageFailure(io, `unknown command "${group}"`);
+  if (command !== 'create' && command !== 'list' && command !== 'revoke') {
+    return usageFailure(io, command === undefined ? 'missing a key command: create, list or revoke' : `unknown key command "${command}"`);
+  }
+
+  let database: Database | undefined;
+  try {
+    const allowed: string[] = { create: ['address', 'label'], list: ['json'], revoke: [] }[command];
+    for (const name of parsed.flags.keys()) {
+      if (!allowed.includes(name)) throw new UsageError(`key ${command} does not take --${name}`);
+    }
+    if (command !== 'revoke' && rest.length > 0) throw new UsageError(`key ${command} takes no argument "${rest[0]}"`);
+    if (command === 'revoke' && rest.length !== 1) throw new UsageError('key revoke takes exactly one argument: the key id or prefix');
+    if (command === 'create') {
+      const address = parsed.flags.get('address');
+      if (typeof address !== 'string') throw new UsageError('key create needs --address 0x... (the member\'s Ethereum address)');
+      if (parsed.flags.get('label') === true) throw new UsageError('--label needs a value');
+    }
+
+    const config = loadConfig(env);
+    database = await openDatabase(config, { migrate: true });
+    if (command === 'create') {
+      const label = parsed.flags.get('label');
+      const created = await createMemberKey(database, {
+        address: parsed.flags.get('address') as string,
+        label: typeof label === 'string' ? label : null,
+      });
+      io.out(`Created API key ${created.id} (prefix ${created.prefix}) for ${created.memberAddress}${created.label ? ` (${created.label})` : ''}.`);
+      io.out('The key is shown only this once: the gateway keeps only its hash.');
+      io.out('Endpoints for go-livepeer -ethUrl (put the key in place of <API_KEY>):');
+      io.out(`  Arbitrum One: ${config.publicUrl}/api/<API_KEY>/l2`);
+      io.out(`  Ethereum:     ${config.publicUrl}/api/<API_KEY>/l1`);
+      io.out(created.key);
+    } else if (command === 'list') {
+      const keys = await listKeys(database);
+      if (parsed.flags.has('json')) io.out(JSON.stringify(keys.map(toJson), null, 2));
+      else for (const line of formatTable(keys)) io.out(line);
+    } else {
+      const { key, alreadyRevoked } = await revokeKey(database, rest[0]!);
+      io.out(
+        alreadyRevoked
+          ? `API key ${key.id} (prefix ${key.prefix}, ${key.memberAddress}) was already revoked at ${time(key.revokedAt)}.`
+          : `Revoked API key ${key.id} (prefix ${key.prefix}, ${key.memberAddress}). A running gateway refuses it within seconds.`,
+      );
+    }
+    return 0;
+  } catch (err) {
+    if (err instanceof UsageError) return usageFailure(io, err.message);
+    if (err instanceof ConfigError) {
+      io.err(`error: configuration: ${err.message}`);
+      return 2;
+    }
+    io.err(`error: ${err instanceof Error ? err.message : String(err)}`);
+    return 1;
+  } finally {
+    await database?.close().catch(() => {});
+  }
+}
+
+function usageFailure(io: Output, message: string): number {
+  io.err(`error: ${message}`);
+  io.err('Run `npm run admin -- help` for usage.');
+  return 2;
+}
+
+/** `--name value`, `--name=value` and bare `--flag`; everything else is positional. */
+export function parseArgs(argv: string[]): Parsed {
+  const positional: string[] = [];
+  const flags = new Map<string, string | true>();
+  const takesValue = new Set(['address', 'label']);
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '-h') {
+      flags.set('help', true);
+      continue;
+    }
+    if (!arg.startsWith('--')) {
+      positional.push(arg);
+      continue;
+    }
+    const eq = arg.indexOf('=');
+    const name = arg.slice(2, eq < 0 ? undefined : eq);
+    if (!/^[a-z][a-z-]*$/.test(name)) throw new UsageError(`unknown option "${arg.slice(0, 40)}"`);
+    if (flags.has(name)) throw new UsageError(`--${name} is given twice`);
+    if (eq >= 0) flags.set(name, arg.slice(eq + 1));
+    else if (takesValue.has(name) && i + 1 < argv.length) flags.set(name, argv[++i]!);
+    else flags.set(name, true);
+  }
+  return { positional, flags };
+}
+
+function formatTable(keys: ApiKeyListing[]): string[] {
+  if (keys.length === 0) return ['No API keys yet. Create one with: npm run admin -- key create --address 0x...'];
+  const header = ['ID', 'PREFIX', 'ADDRESS', 'LABEL', 'CREATED', 'LAST USED', 'REVOKED'];
+  const rows = keys.map((k) => [k.id, k.prefix, k.memberAddress, k.label ?? '-', time(k.createdAt), time(k.lastUsedAt), time(k.revokedAt)]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  return [header, ...rows].map((r) => r.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd());
+}
+
+function toJson(k: ApiKeyListing): Record<string, string | null> {
+  return {
+    id: k.id,
+    prefix: k.prefix,
+    address: k.memberAddress,
+    label: k.label,
+    createdAt: k.createdAt.toISOString(),
+    lastUsedAt: k.lastUsedAt?.toISOString() ?? null,
+    revokedAt: k.revokedAt?.toISOString() ?? null,
+  };
+}
+
+function time(d: Date | null): string {
+  return d ? d.toISOString().replace(/\.\d{3}Z$/, 'Z') : '-';
+}
+
+// Run as a script (not when a test imports runAdmin).
+if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
+  const code = await runAdmin(process.argv.slice(2), process.env, {
+    out: (line) => process.stdout.write(`${line}\n`),
+    err: (line) => process.stderr.write(`${line}\n`),
+  });
+  process.exitCode = code;
+  // Everything is closed by now; this only guards against a handle someone forgot, and never cuts output short.
+  setTimeout(() => process.exit(code), 10_000).unref();
+}
