@@ -68,6 +68,28 @@ test('a reorg on a node is seen and announced with the height and both hashes', 
   }
 });
 
+test('a head that moves back along the same chain is not a reorg', async () => {
+  const a = await startAnvil();
+  const fake = await startFakeNode(a.url);
+  const rec = recorder();
+  const pool = new NodePool(networkConfig([['lb', fake.url]]), fastUpstream(), rec.bus);
+  try {
+    await a.rpc('anvil_mine', ['0x5']);
+    pool.start();
+    await waitFor(() => pool.head()?.number === 5, 'head 5');
+    // a load balancer answering from a backend two blocks behind, for a few polls
+    const block3 = await a.rpc('eth_getBlockByNumber', ['0x3', false]);
+    fake.misbehave({ method: 'eth_getBlockByNumber', params: (p) => Array.isArray(p) && p[0] === 'latest', times: 3, act: { kind: 'result', result: block3 } });
+    await waitFor(() => pool.head()?.number === 3, 'head back at 3');
+    await waitFor(() => pool.head()?.number === 5, 'head 5 again');
+    assert.equal(rec.of('chain.reorg'), []);
+  } finally {
+    await pool.stop();
+    await fake.close();
+    await a.kill();
+  }
+});
+
 test('a node that does not know "finalized" is still healthy, with no finalized block', async () => {
   const a = await startAnvil();
   const fake = await startFakeNode(a.url);

@@ -77,10 +77,13 @@ t('a method the primary lacks does not count against it; a 500 does', async (ctx
   await ctx.pool.call('eth_chainId', [], { requestId: 'm' });
   assert.is(ctx.rec.attempts('m')[0]?.errorCode, -32601);
   assert.equal(ctx.pool.status()[0]?.lastError, undefined);
+  assert.equal(ctx.pool.status()[0]?.recentFailures, undefined);
   ctx.fake.misbehave({ method: 'eth_chainId', times: 1, act: { kind: 'status', status: 503 } });
   await ctx.pool.call('eth_chainId', [], { requestId: 's' });
   assert.is(ctx.rec.attempts('s')[0]?.httpStatus, 503);
   assert.is(ctx.pool.status()[0]?.lastError, 'HTTP 503');
+  assert.is(ctx.pool.status()[0]?.recentFailures, 1);
+  assert.is(ctx.pool.status()[0]?.healthy, true, 'one failure demotes, it does not remove');
 });
 
 const DETERMINISTIC: Array<[string, number, string]> = [

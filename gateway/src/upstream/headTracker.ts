@@ -135,10 +135,11 @@ export class HeadTracker {
     }
   }
 
+  /** A reorg only on proof: a height we knew now carries another hash. A head that merely moves back
+   * (a load-balanced provider answering from a backend a block behind) is not one. */
   private checkReorg(node: PoolNode, block: PolledBlock): void {
     let seen = this.history.get(node);
     if (!seen) this.history.set(node, (seen = new Map()));
-    const previous = node.head;
     let reorg: { height: number; oldHash: string; newHash: string } | undefined;
     const atHead = seen.get(block.number);
     if (atHead !== undefined && atHead !== block.hash) reorg = { height: block.number, oldHash: atHead, newHash: block.hash };
@@ -146,15 +147,11 @@ export class HeadTracker {
     if (block.parentHash !== undefined && atParent !== undefined && atParent !== block.parentHash) {
       reorg = { height: block.number - 1, oldHash: atParent, newHash: block.parentHash };
     }
-    // The chain got shorter without us knowing the replaced block: the first height that vanished.
-    if (!reorg && previous && block.number < previous.number) {
-      reorg = { height: block.number + 1, oldHash: seen.get(block.number + 1) ?? previous.hash, newHash: block.hash };
-    }
     if (reorg) {
       for (const h of [...seen.keys()]) if (h >= reorg.height) seen.delete(h);
       this.bus.emit({ type: 'chain.reorg', network: this.network, node: node.name, ...reorg });
     }
-    for (const h of [...seen.keys()]) if (h > block.number || h < block.number - HISTORY) seen.delete(h);
+    for (const h of [...seen.keys()]) if (Math.abs(h - block.number) > HISTORY) seen.delete(h);
     seen.set(block.number, block.hash);
     if (block.parentHash !== undefined && block.number > 0) seen.set(block.number - 1, block.parentHash);
   }

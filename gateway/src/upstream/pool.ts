@@ -24,6 +24,8 @@ export interface NodeStatus {
   lag?: number;
   lastError?: string;
   breaker: 'closed' | 'open' | 'half_open';
+  /** Consecutive failures while the breaker is closed (absent when 0): such a node is tried after clean ones. */
+  recentFailures?: number;
 }
 
 export class NodePool {
@@ -142,6 +144,7 @@ export class NodePool {
       if (n.finalized !== undefined) s.finalized = n.finalized;
       if (n.lag !== undefined) s.lag = n.lag;
       if (n.lastError !== undefined) s.lastError = n.lastError;
+      if (s.breaker === 'closed' && n.breaker.failures() > 0) s.recentFailures = n.breaker.failures();
       return s;
     });
   }
