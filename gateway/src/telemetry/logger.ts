@@ -20,16 +20,29 @@ export function createLogger(setup: LoggerSetup): Logger {
     level: setup.level,
     base: { service: setup.serviceName },
     hooks: { logMethod: redactLogCall },
+    serializers: { err: (err: unknown) => err }, // errors are already serialized, and redacted, by the log formatter
     formatters: {
       log: (obj) => redactDeep(obj) as Record<string, unknown>,
       bindings: (bindings) => redactDeep(bindings) as Record<string, unknown>,
     },
   };
   const main = setup.destination ?? pino.destination({ dest: 1, sync: true });
-  if (!setup.extra?.length || setup.level === 'silent') return pino(options, main);
   const level = setup.level;
-  const streams: StreamEntry[] = [main, ...setup.extra].map((stream) => ({ level, stream }));
-  return pino(options, pino.multistream(streams));
+  const logger =
+    !setup.extra?.length || level === 'silent'
+      ? pino(options, main)
+      : pino(options, pino.multistream([main, ...setup.extra].map((stream): StreamEntry => ({ level, stream }))));
+  return redactChildBindings(logger);
+}
+
+/** pino applies formatters.bindings to the base only, not to child bindings: redact those on the way in. */
+function redactChildBindings(logger: Logger): Logger {
+  const child = logger.child;
+  logger.child = function (this: Logger, bindings, options) {
+    const safeOptions = options?.msgPrefix === undefined ? options : { ...options, msgPrefix: redactApiKeys(options.msgPrefix) };
+    return child.call(this, redactDeep(bindings) as typeof bindings, safeOptions);
+  } as Logger['child'];
+  return logger;
 }
 
 /**
