@@ -1,0 +1,61 @@
+// Process entry point: read config, start telemetry and the gateway, stop cleanly on a signal.
+import { ConfigError, loadConfig } from './config.ts';
+import { EventBus } from './events.ts';
+import { startGateway } from './gateway.ts';
+import { loadTelemetryConfig, startTelemetry } from './telemetry/index.ts';
+
+async function main(): Promise<void> {
+  let config;
+  let telemetryConfig;
+  try {
+    config = loadConfig();
+    telemetryConfig = loadTelemetryConfig(process.env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(`config error: ${err.message}`);
+      process.exit(2);
+    }
+    throw err;
+  }
+
+  const bus = new EventBus((err, event) => {
+    console.error(JSON.stringify({ level: 'error', msg: 'event listener failed', event: event.type, err: String(err) }));
+  });
+  const telemetry = await startTelemetry(bus, telemetryConfig);
+  const log = telemetry.logger;
+
+  const gateway = await startGateway(config, { bus });
+  log.info(
+    {
+      url: gateway.url,
+      database: gateway.database.kind,
+      networks: Object.fromEntries(
+        Object.entries(config.networks).map(([n, c]) => [n, c.nodes.map((node) => node.name)]),
+      ),
+      metricsPort: telemetry.metricsPort,
+    },
+    `gateway listening on ${config.host}:${gateway.port}`,
+  );
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down');
+    const force = setTimeout(() => process.exit(1), 10_000).unref();
+    try {
+      await gateway.stop();
+      await telemetry.shutdown();
+    } finally {
+      clearTimeout(force);
+      process.exit(0);
+    }
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+main().catch((err: unknown) => {
+  console.error(`gateway failed to start: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});

@@ -1,0 +1,103 @@
+// Starts the real gateway in-process in front of real Anvil nodes, with a real database:
+// DATABASE_URL when set (CI: the machine's PostgreSQL), else an embedded PGlite in a temp dir.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig, type Config } from '../../gateway/src/config.ts';
+import { EventBus, type EventOf, type EventType, type GatewayEvent } from '../../gateway/src/events.ts';
+import { startGateway, type Gateway } from '../../gateway/src/gateway.ts';
+import { createMemberKey } from '../../gateway/src/access/memberKeys.ts';
+import { startAnvil, type Anvil, type AnvilOptions } from './anvil.ts';
+
+export interface TestGateway {
+  gw: Gateway;
+  config: Config;
+  l2: Anvil[];
+  l1: Anvil[];
+  key: string;
+  events: GatewayEvent[];
+  /** Errors thrown by bus listeners (telemetry); a test may assert there are none. */
+  listenerErrors: unknown[];
+  /** The member URL for a network, with the key. */
+  url(network?: 'l1' | 'l2'): string;
+  rpc(method: string, params?: unknown[], network?: 'l1' | 'l2'): Promise<{ result?: unknown; error?: { code: number; message: string } }>;
+  post(body: string, network?: 'l1' | 'l2'): Promise<Response>;
+  of<T extends EventType>(type: T): Array<EventOf<T>>;
+  stop(): Promise<void>;
+}
+
+export interface TestGatewayOptions {
+  l2Nodes?: number;
+  l1Nodes?: number;
+  anvil?: AnvilOptions;
+  /** Extra upstream URLs (e.g. a fake misbehaving node) put FIRST in the l2 pool. */
+  l2Before?: string[];
+  env?: Record<string, string>;
+}
+
+export async function startTestGateway(opts: TestGatewayOptions = {}): Promise<TestGateway> {
+  const l2 = await Promise.all(Array.from({ length: opts.l2Nodes ?? 2 }, () => startAnvil({ chainId: 42161, ...opts.anvil })));
+  const l1 = await Promise.all(Array.from({ length: opts.l1Nodes ?? 1 }, () => startAnvil({ chainId: 1, ...opts.anvil })));
+  const dataDir = mkdtempSync(join(tmpdir(), 'gw-test-'));
+  const l2List = [...(opts.l2Before ?? []).map((u, i) => `fake${i}=${u}`), ...l2.map((a, i) => `l2node${i}=${a.url}`)];
+  const config = loadConfig({
+    PORT: '0',
+    HOST: '127.0.0.1',
+    L2_UPSTREAMS: l2List.join(','),
+    L1_UPSTREAMS: l1.map((a, i) => `l1node${i}=${a.url}`).join(','),
+    DATA_DIR: dataDir,
+    ...(process.env.DATABASE_URL ? { DATABASE_URL: process.env.DATABASE_URL } : {}),
+    HEAD_POLL_MS: '100',
+    UPSTREAM_TIMEOUT_MS: '800',
+    BREAKER_COOLDOWN_MS: '500',
+    ...opts.env,
+  });
+  const listenerErrors: unknown[] = [];
+  const bus = new EventBus((err) => listenerErrors.push(err));
+  const events: GatewayEvent[] = [];
+  bus.onAny((e) => events.push(e));
+  const gw = await startGateway(config, { bus });
+  const address = `0x${Math.floor(Math.random() * 2 ** 48).toString(16).padStart(40, '0')}`;
+  const { key } = await createMemberKey(gw.database, { address, label: 'test' });
+  const url = (network: 'l1' | 'l2' = 'l2') => `${gw.url}/api/${key}/${network}`;
+  const post = (body: string, network: 'l1' | 'l2' = 'l2') =>
+    fetch(url(network), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body,
+      signal: AbortSignal.timeout(20_000),
+    });
+  let id = 0;
+  return {
+    gw,
+    config,
+    l2,
+    l1,
+    key,
+    events,
+    listenerErrors,
+    url,
+    post,
+    async rpc(method, params = [], network = 'l2') {
+      const res = await post(JSON.stringify({ jsonrpc: '2.0', id: ++id, method, params }), network);
+      return (await res.json()) as { result?: unknown; error?: { code: number; message: string } };
+    },
+    of<T extends EventType>(type: T) {
+      return events.filter((e): e is EventOf<T> => e.type === type);
+    },
+    async stop() {
+      await gw.stop();
+      await Promise.all([...l2, ...l1].map((a) => a.kill()));
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function waitFor(predicate: () => boolean | Promise<boolean>, timeoutMs = 10_000, what = 'condition'): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await predicate()) return;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+}
