@@ -5,12 +5,17 @@
 // So memory held while Loki is down or hanging is at most maxBufferSize lines buffered plus
 // ceil(timeout / interval) batches in flight, and a request never waits on Loki. Without batching
 // every line would be its own concurrent push: unbounded when Loki hangs, so batching is always on.
-import type { Writable } from 'node:stream';
+// In-process, pino-loki parses lines through a stream pino never waits on, so a synchronous burst of
+// lines would queue in that stream: the guard below drops lines for Loki (never for stdout) past a cap.
+import type { DestinationStream } from 'pino';
 import { pinoLoki } from 'pino-loki';
 import type { LokiConfig } from './config.ts';
 
+/** Bytes of lines waiting to be parsed by the Loki stream before new lines skip Loki. */
+const MAX_PENDING_BYTES = 4 * 1024 * 1024;
+
 export interface LokiStream {
-  stream: Writable;
+  stream: DestinationStream;
   /** Pushes what is buffered (bounded by the push timeout) and stops the batch timer. */
   close(): Promise<void>;
 }
@@ -33,7 +38,12 @@ export function createLokiStream(cfg: LokiConfig, serviceName: string): LokiStre
   stream.on('unknown', () => {});
   let closing: Promise<void> | undefined;
   return {
-    stream,
+    stream: {
+      write(line: string) {
+        if (stream.writableLength > MAX_PENDING_BYTES || stream.writableEnded) return;
+        stream.write(line);
+      },
+    },
     close: () =>
       (closing ??= new Promise<void>((resolve) => {
         if (stream.destroyed) return resolve();
