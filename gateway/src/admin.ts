@@ -4,7 +4,8 @@
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ConfigError, loadConfig } from './config.ts';
-import { createMemberKey, listKeys, revokeKey } from './access/memberKeys.ts';
+import { normalizeAddress } from './access/address.ts';
+import { createMemberKey, listKeys, parseKeyReference, revokeKey } from './access/memberKeys.ts';
 import type { ApiKeyListing } from './store/apiKeys.ts';
 import { openDatabase, type Database } from './store/db.ts';
 import { GatewayError, RpcCode } from './rpc/errors.ts';
@@ -73,10 +74,12 @@ export async function runAdmin(argv: string[], env: Record<string, string | unde
     }
     if (command !== 'revoke' && rest.length > 0) throw new UsageError(`key ${command} takes no argument "${rest[0]}"`);
     if (command === 'revoke' && rest.length !== 1) throw new UsageError('key revoke takes exactly one argument: the key id or prefix');
+    if (command === 'revoke') parseKeyReference(rest[0]!.trim()); // a reference that cannot name a key fails before opening the database
     if (command === 'create') {
       const address = parsed.flags.get('address');
       if (typeof address !== 'string') throw new UsageError('key create needs --address 0x... (the member\'s Ethereum address)');
       if (parsed.flags.get('label') === true) throw new UsageError('--label needs a value');
+      normalizeAddress(address); // a bad address fails before opening the database
     }
 
     const config = loadConfig(env);

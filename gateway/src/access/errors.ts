@@ -31,7 +31,7 @@ export class AmbiguousKeyError extends GatewayError {
   ) {
     super(
       RpcCode.InvalidParams,
-      `"${reference}" matches ${matchingIds.length} keys (ids ${matchingIds.join(', ')}); use the id or a longer prefix`,
+      `${reference} matches ${matchingIds.length} keys (ids ${matchingIds.join(', ')}); use the id or a longer prefix`,
       409,
     );
   }
