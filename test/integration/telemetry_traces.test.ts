@@ -3,11 +3,12 @@ import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
-import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { EventBus } from '../../gateway/src/events.ts';
 import { loadTelemetryConfig, startTelemetry, type Telemetry } from '../../gateway/src/telemetry/index.ts';
+import { RequestSpans } from '../../gateway/src/telemetry/requestSpans.ts';
 
 const KEY = 'q3Jx0d5yqk2m1Zb7n8v6c4x2z0a9s8d7f6g5h4j3k2l';
 const MEMBER = '0x1111111111111111111111111111111111111111';
@@ -276,6 +277,22 @@ test('spans go out over real OTLP/HTTP JSON to the configured endpoint, with the
     await h.telemetry.shutdown();
     await new Promise<void>((r) => collector.close(() => r()));
   }
+});
+
+test('open spans are bounded: beyond the cap the oldest request is ended as abandoned, and shutdown ends the rest', async () => {
+  const exporter = new InMemorySpanExporter();
+  const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+  const spans = new RequestSpans(provider.getTracer('t'), { maxOpen: 3, maxAgeMs: 60_000 });
+  const bus = new EventBus();
+  spans.subscribe(bus);
+  for (let i = 0; i < 5; i++) bus.emit({ type: 'request.received', requestId: `o${i}`, network: 'l2', batchSize: 1, bytes: 10 });
+  const ended = () => exporter.getFinishedSpans().map((s) => [s.attributes['gateway.request_id'], s.attributes['gateway.abandoned']]);
+  assert.equal(ended(), [['o0', true], ['o1', true]]);
+  assert.ok(spans.ids('o4'));
+  assert.is(spans.ids('o0'), undefined);
+  spans.endAll();
+  assert.is(exporter.getFinishedSpans().length, 5);
+  await provider.shutdown();
 });
 
 test.run();
