@@ -93,7 +93,7 @@ test('failover, exhaustion, node health and reorgs are warn lines; store and int
     bus.emit({ type: 'chain.reorg', network: 'l2', node: 'b', height: 100, oldHash: '0xold', newHash: '0xnew' });
     bus.emit({ type: 'store.error', operation: 'key_lookup', message: `ECONNREFUSED while checking /api/${KEY}/l2` });
     bus.emit({ type: 'gateway.error', where: 'http.rpc', message: `TypeError at https://gw/api/${KEY}/l1` });
-    const byMsg = Object.fromEntries(out.lines().map((l) => [l.msg, l]));
+    const byMsg: Record<string, Record<string, unknown>> = Object.fromEntries(out.lines().map((l) => [String(l.msg), l]));
     assert.equal(
       Object.entries(byMsg).map(([msg, l]) => [msg, l.level]),
       [
