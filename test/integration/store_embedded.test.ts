@@ -1,7 +1,7 @@
 // The embedded database shared by processes over DATA_DIR's unix socket: one owner, clients through
 // the socket, stale files of a crashed owner taken over, and a client that takes over when the owner leaves.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
@@ -70,7 +70,7 @@ test('a second opener of a DATA_DIR is served through the socket and sees the sa
   const owner = await openDatabase({ dataDir }, { migrate: true });
   let client: Database | undefined;
   try {
-    assert.ok(existsSync(join(dataDir, SOCKET)));
+    assert.is(statSync(join(dataDir, SOCKET)).mode & 0o777, 0o600, 'only this user may connect to the socket');
     await owner.db.none("INSERT INTO members (address, source) VALUES ($1, 'operator')", [`0x${'1'.repeat(40)}`]);
     client = await openDatabase({ dataDir }, { migrate: true });
     assert.is(client.kind, 'embedded');

@@ -1,7 +1,7 @@
 // The embedded database (PGlite) of a DATA_DIR, shared by processes through a unix socket in that directory.
 // PGlite admits one process: the owner opens it and serves it on the socket; every other process (the admin
 // command, a second gateway) connects to the socket, and takes ownership over when the owner is gone.
-import { mkdirSync, rmSync } from 'node:fs';
+import { chmodSync, mkdirSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join, resolve } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
@@ -136,6 +136,7 @@ class EmbeddedHost implements EmbeddedServer {
       pglite = await PGlite.create(join(this.host, 'pglite'));
       const server = new PGLiteSocketServer({ db: pglite, path: this.socketPath, maxConnections: MAX_CONNECTIONS });
       await server.start();
+      chmodSync(this.socketPath, 0o600); // the socket has no password: only this user may connect
       return { pglite, server };
     } catch (err) {
       await pglite?.close().catch(() => {});
