@@ -2,6 +2,9 @@
 import type { IncomingMessage } from 'node:http';
 import { GatewayError, LimitExceededError } from '../rpc/errors.ts';
 
+// Stateless when used without {stream: true}, so one instance serves every request.
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
 export class BodyTooLargeError extends LimitExceededError {
   constructor(limit: number) {
     super(`Request body is over this gateway's limit of ${limit} bytes`, 413);
@@ -48,7 +51,7 @@ export async function readBody(req: IncomingMessage, limit: number): Promise<str
     req.on('aborted', onAborted);
   });
   try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size));
+    return utf8.decode(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size));
   } catch {
     throw new GatewayError(-32700, 'Parse error: the body is not valid UTF-8', 200);
   }

@@ -1,0 +1,36 @@
+// Child-process entry: the real gateway for the benchmark, in front of the node given in argv[2].
+// argv[3] = 'telemetry' turns metrics, traces (to an in-memory exporter) and logs on.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
+import { createMemberKey } from '../../gateway/src/access/memberKeys.ts';
+import { loadConfig } from '../../gateway/src/config.ts';
+import { EventBus } from '../../gateway/src/events.ts';
+import { startGateway } from '../../gateway/src/gateway.ts';
+import { loadTelemetryConfig, startTelemetry } from '../../gateway/src/telemetry/index.ts';
+
+const [upstream, mode] = process.argv.slice(2);
+const config = loadConfig({
+  PORT: '0',
+  HOST: '127.0.0.1',
+  L2_UPSTREAMS: `bench=${upstream}`,
+  L1_UPSTREAMS: `bench=${upstream}`,
+  DATA_DIR: mkdtempSync(join(tmpdir(), 'gw-bench-')),
+  ...(process.env.DATABASE_URL ? { DATABASE_URL: process.env.DATABASE_URL } : {}),
+});
+const bus = new EventBus();
+if (mode === 'telemetry') {
+  // Everything on, as in production: metrics registered and scrapable, every span built and exported
+  // (to memory: the cost measured is ours, not a collector's), one JSON log line per request.
+  const sink = new Writable({ write: (_c, _e, cb) => cb() });
+  await startTelemetry(
+    bus,
+    loadTelemetryConfig({ METRICS_PORT: '0', METRICS_HOST: '127.0.0.1', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9/unused' }),
+    { spanExporter: new InMemorySpanExporter(), logDestination: sink },
+  );
+}
+const gw = await startGateway(config, { bus });
+const { key } = await createMemberKey(gw.database, { address: `0x${'be'.repeat(20)}`, label: 'bench' });
+process.stdout.write(`${JSON.stringify({ url: `${gw.url}/api/${key}/l2` })}\n`);
