@@ -84,13 +84,14 @@ test('a batch line counts its calls and failed calls; an error reply is outcome 
   }
 });
 
-test('failover, exhaustion, node health and reorgs are warn lines; store and internal errors are error lines', async () => {
+test('failover, exhaustion, node health, reorgs and failed syncs are warn lines; store and internal errors are error lines', async () => {
   const { bus, telemetry, out } = await start();
   try {
     bus.emit({ type: 'upstream.failover', requestId: 'r2', network: 'l2', method: 'eth_call', from: 'a', to: 'b', reason: 'connect' });
     bus.emit({ type: 'upstream.exhausted', requestId: 'r2', network: 'l2', method: 'eth_call', attempts: 4, reason: 'all_attempts_failed' });
     bus.emit({ type: 'node.health', network: 'l1', node: 'a', healthy: false, reason: 'lagging' });
     bus.emit({ type: 'chain.reorg', network: 'l2', node: 'b', height: 100, oldHash: '0xold', newHash: '0xnew' });
+    bus.emit({ type: 'orchestrators.sync', source: 'subgraph', outcome: 'failed', count: 90, durationMs: 3000, error: 'no answer within 3000 ms', consecutiveFailures: 2, nextSyncMs: 60_000 });
     bus.emit({ type: 'store.error', operation: 'key_lookup', message: `ECONNREFUSED while checking /api/${KEY}/l2` });
     bus.emit({ type: 'gateway.error', where: 'http.rpc', message: `TypeError at https://gw/api/${KEY}/l1` });
     const byMsg: Record<string, Record<string, unknown>> = Object.fromEntries(out.lines().map((l) => [String(l.msg), l]));
@@ -101,6 +102,7 @@ test('failover, exhaustion, node health and reorgs are warn lines; store and int
         ['upstream exhausted', 40],
         ['node health changed', 40],
         ['chain reorg', 40],
+        ['orchestrator sync failed', 40],
         ['store error', 50],
         ['gateway error', 50],
       ],
@@ -110,6 +112,8 @@ test('failover, exhaustion, node health and reorgs are warn lines; store and int
     assert.is(byMsg['upstream exhausted']?.attempts, 4);
     assert.is(byMsg['node health changed']?.healthy, false);
     assert.is(byMsg['chain reorg']?.old_hash, '0xold');
+    assert.is(byMsg['orchestrator sync failed']?.consecutive_failures, 2);
+    assert.is(byMsg['orchestrator sync failed']?.error, 'no answer within 3000 ms');
     assert.is(byMsg['store error']?.operation, 'key_lookup');
     assert.is(byMsg['store error']?.error, 'ECONNREFUSED while checking /api/<redacted>/l2');
     assert.not.ok(out.raw().includes(KEY));

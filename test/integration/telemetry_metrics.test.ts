@@ -179,6 +179,29 @@ test('database gauges come from the stats provider; absent until one is register
   }
 });
 
+test('sync gauges follow orchestrators.sync events without any database, and take precedence over the provider', async () => {
+  const { bus, telemetry } = await start();
+  try {
+    telemetry.setStatsProvider(() => ({ ...fullStats, orchestratorsActive: 1, orchestratorSyncFailures: 50 }));
+    bus.emit({ type: 'orchestrators.sync', source: 'chain', outcome: 'failed', count: 0, durationMs: 5, error: 'rpc down', consecutiveFailures: 1 });
+    let s = samples((await scrape(telemetry)).text);
+    assert.is(s.get('gateway_orchestrator_sync_last_success_timestamp_seconds'), 0); // never synced yet
+    assert.is(s.get('gateway_orchestrator_sync_failures_total'), 1);
+    assert.is(s.get('gateway_orchestrators_active'), 0);
+    assert.is(s.get('gateway_members'), 12); // still the provider's
+    const before = Math.floor(Date.now() / 1000);
+    bus.emit({ type: 'orchestrators.sync', source: 'chain', outcome: 'ok', count: 98, durationMs: 40, consecutiveFailures: 0 });
+    bus.emit({ type: 'orchestrators.sync', source: 'chain', outcome: 'failed', count: 98, durationMs: 5, error: 'timeout', consecutiveFailures: 1 });
+    s = samples((await scrape(telemetry)).text);
+    assert.is(s.get('gateway_orchestrators_active'), 98);
+    assert.is(s.get('gateway_orchestrator_sync_failures_total'), 2);
+    const last = s.get('gateway_orchestrator_sync_last_success_timestamp_seconds')!;
+    assert.ok(last >= before && last <= Math.ceil(Date.now() / 1000), String(last));
+  } finally {
+    await telemetry.shutdown();
+  }
+});
+
 test('a hanging or failing database does not hold the scrape: last good values, gateway_database_up 0', async () => {
   const { telemetry } = await start({ STATS_TIMEOUT_MS: '100' });
   try {

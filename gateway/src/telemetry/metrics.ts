@@ -8,7 +8,8 @@ import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import type { EventBus } from '../events.ts';
 import { methodLabel, OTHER_METHOD } from './methodLabel.ts';
 import { NodeState } from './nodeState.ts';
-import { StatsCache, type StatsProvider } from './statsCache.ts';
+import { StatsCache, type Stats, type StatsProvider } from './statsCache.ts';
+import { SyncState } from './syncState.ts';
 
 /** Seconds. Cache hits answer in well under a millisecond; getLogs over a wide range can take many seconds. */
 export const DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
@@ -30,8 +31,9 @@ export function createMetrics(opts: { serviceName: string; version: string; stat
   const meter = provider.getMeter('community-rpc-gateway', opts.version);
   const nodes = new NodeState();
   const stats = new StatsCache(opts.statsTimeoutMs);
+  const sync = new SyncState();
   observeNodes(meter, nodes);
-  observeStats(meter, stats);
+  observeStats(meter, stats, sync);
   meter
     .createObservableGauge('gateway_build_info', { description: 'Always 1; the version label says which build runs.' })
     .addCallback((o) => o.observe(1, { version: opts.version }));
@@ -39,7 +41,7 @@ export function createMetrics(opts: { serviceName: string; version: string; stat
   return {
     exporter,
     subscribe: (bus) => {
-      const offs = [nodes.subscribe(bus), events(bus)];
+      const offs = [nodes.subscribe(bus), sync.subscribe(bus), events(bus)];
       return () => offs.forEach((off) => off());
     },
     setStatsProvider: (p) => stats.set(p),
@@ -104,7 +106,8 @@ function observeNodes(meter: Meter, nodes: NodeState): void {
   );
 }
 
-function observeStats(meter: Meter, stats: StatsCache): void {
+/** Sync gauges from orchestrators.sync events once one arrived, else from the provider; the rest from the provider. */
+function observeStats(meter: Meter, stats: StatsCache, sync: SyncState): void {
   const gauges = {
     members: meter.createObservableGauge('gateway_members', { description: 'Members (orchestrators and operator grants).' }),
     apiKeysActive: meter.createObservableGauge('gateway_api_keys_active', { description: 'Keys that are not revoked.' }),
@@ -121,13 +124,13 @@ function observeStats(meter: Meter, stats: StatsCache): void {
   meter.addBatchObservableCallback(
     async (o) => {
       const reading = await stats.read();
-      if (!reading) return;
+      const values: Stats = { ...reading?.stats, ...sync.snapshot() };
       for (const [field, gauge] of Object.entries(gauges) as Array<[keyof typeof gauges, (typeof gauges)[keyof typeof gauges]]>) {
-        const value = reading.stats[field];
+        const value = values[field];
         if (value !== undefined) o.observe(gauge, value);
       }
-      if (reading.stats.orchestratorSyncFailures !== undefined) o.observe(syncFailures, reading.stats.orchestratorSyncFailures);
-      o.observe(databaseUp, reading.databaseUp ? 1 : 0);
+      if (values.orchestratorSyncFailures !== undefined) o.observe(syncFailures, values.orchestratorSyncFailures);
+      if (reading) o.observe(databaseUp, reading.databaseUp ? 1 : 0);
     },
     [...Object.values(gauges), syncFailures, databaseUp],
   );

@@ -1,5 +1,5 @@
 // Turns events into log lines: one info line per completed request, warn lines for failovers,
-// exhaustion, node health changes and reorgs, error lines for store and internal errors.
+// exhaustion, node health changes, reorgs and failed orchestrator syncs, error lines for store and internal errors.
 import type { Logger } from 'pino';
 import type { EventBus, EventOf, Network } from '../events.ts';
 import { requestOutcome, safeText } from './requestOutcome.ts';
@@ -60,6 +60,21 @@ export class RequestLogs {
       ),
       bus.on('chain.reorg', (e) =>
         this.log.warn({ network: e.network, node: e.node, height: e.height, old_hash: e.oldHash, new_hash: e.newHash }, 'chain reorg'),
+      ),
+      bus.on('orchestrators.sync', (e) =>
+        e.outcome === 'ok'
+          ? this.log.info({ source: e.source, count: e.count, duration_ms: ms(e.durationMs), next_sync_ms: e.nextSyncMs }, 'orchestrator sync')
+          : this.log.warn(
+              {
+                source: e.source,
+                count: e.count,
+                duration_ms: ms(e.durationMs),
+                consecutive_failures: e.consecutiveFailures,
+                next_sync_ms: e.nextSyncMs,
+                error: e.error === undefined ? undefined : safeText(e.error, 300),
+              },
+              'orchestrator sync failed',
+            ),
       ),
       bus.on('store.error', (e) => this.log.error({ operation: e.operation, error: safeText(e.message, 500) }, 'store error')),
       bus.on('gateway.error', (e) => this.log.error({ where: e.where, error: safeText(e.message, 500) }, 'gateway error')),
