@@ -32,7 +32,7 @@ export interface GatewayOptions {
 
 export async function startGateway(config: Config, options: GatewayOptions = {}): Promise<Gateway> {
   const bus = options.bus ?? new EventBus();
-  const database = await openDatabase(config, { migrate: true });
+  const database = await openDatabase(config, { migrate: true, bus });
   const keys = new KeyResolver(database, config.access, bus);
   keys.start();
 
