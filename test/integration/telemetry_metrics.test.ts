@@ -147,6 +147,20 @@ test('series values follow the events: calls, attempts, failovers, cache, denial
   }
 });
 
+test('a nonsensical duration is skipped rather than poisoning a histogram', async () => {
+  const { bus, telemetry } = await start();
+  try {
+    bus.emit({ type: 'rpc.call', requestId: 'n1', network: 'l1', method: 'eth_call', outcome: 'ok', source: 'upstream', durationMs: Number.NaN });
+    bus.emit({ type: 'rpc.call', requestId: 'n2', network: 'l1', method: 'eth_call', outcome: 'ok', source: 'upstream', durationMs: 20 });
+    const s = samples((await scrape(telemetry)).text);
+    assert.is(s.get('gateway_requests_total{network="l1",method="eth_call",outcome="ok"}'), 2);
+    assert.is(s.get('gateway_request_duration_seconds_count{network="l1",method="eth_call"}'), 1);
+    assert.is(s.get('gateway_request_duration_seconds_sum{network="l1",method="eth_call"}'), 0.02);
+  } finally {
+    await telemetry.shutdown();
+  }
+});
+
 test('no key and no label outside the documented sets appears in the scrape', async () => {
   const { bus, telemetry } = await start();
   try {

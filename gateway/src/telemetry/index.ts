@@ -27,7 +27,7 @@ export interface Telemetry {
   tracing: boolean;
   /** Registers the source of the database-backed gauges; read at scrape time, time-boxed. */
   setStatsProvider(provider: StatsProvider): void;
-  /** Exports finished spans and flushes log buffers now. */
+  /** Exports finished spans and flushes the log destination now (Loki ships on its own interval). */
   flush(): Promise<void>;
   shutdown(): Promise<void>;
 }

@@ -1,7 +1,7 @@
 // Metrics exactly as docs/METRICS.md lists them, exposed by @opentelemetry/exporter-prometheus.
 // Instrument names are the exposed Prometheus names: this exporter only appends `_total` to counters
 // that lack it and adds no unit suffix, so naming them in full keeps the scrape equal to the doc.
-import type { Attributes, Meter } from '@opentelemetry/api';
+import type { Attributes, Histogram, Meter } from '@opentelemetry/api';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
@@ -66,18 +66,18 @@ function eventInstruments(meter: Meter): (bus: EventBus) => () => void {
       bus.on('rpc.call', (e) => {
         const attrs: Attributes = { network: e.network, method: methodLabel(e.method) };
         requests.add(1, { ...attrs, outcome: e.outcome });
-        requestDuration.record(e.durationMs / 1000, attrs);
+        recordSeconds(requestDuration, e.durationMs, attrs);
       }),
       bus.on('access.denied', (e) => {
         denied.add(1, { network: e.network, reason: e.reason });
         requests.add(1, { network: e.network, method: OTHER_METHOD, outcome: 'denied' }); // the body was never read
       }),
       bus.on('request.completed', (e) =>
-        httpDuration.record(e.durationMs / 1000, { network: e.network, 'http.response.status_code': e.httpStatus }),
+        recordSeconds(httpDuration, e.durationMs, { network: e.network, 'http.response.status_code': e.httpStatus }),
       ),
       bus.on('upstream.attempt', (e) => {
         attempts.add(1, { network: e.network, node: e.node, outcome: e.outcome });
-        attemptDuration.record(e.durationMs / 1000, { network: e.network, node: e.node });
+        recordSeconds(attemptDuration, e.durationMs, { network: e.network, node: e.node });
       }),
       bus.on('upstream.failover', (e) => failovers.add(1, { network: e.network, from: e.from, to: e.to, reason: e.reason })),
       bus.on('upstream.exhausted', (e) => exhausted.add(1, { network: e.network, reason: e.reason })),
@@ -85,6 +85,11 @@ function eventInstruments(meter: Meter): (bus: EventBus) => () => void {
     ];
     return () => offs.forEach((off) => off());
   };
+}
+
+/** A NaN would poison a histogram's sum for the life of the process; such a duration is skipped. */
+function recordSeconds(histogram: Histogram, durationMs: number, attrs: Attributes): void {
+  if (Number.isFinite(durationMs) && durationMs >= 0) histogram.record(durationMs / 1000, attrs);
 }
 
 function observeNodes(meter: Meter, nodes: NodeState): void {

@@ -105,11 +105,13 @@ export class RequestSpans {
     const open = this.open.get(e.requestId);
     if (!open) return; // an attempt outside a member request (a probe): not traced
     const method = safeText(e.method, 64);
+    const startTime = Number.isFinite(e.startTime) ? e.startTime : Date.now();
+    const durationMs = Number.isFinite(e.durationMs) && e.durationMs >= 0 ? e.durationMs : 0;
     const span = this.tracer.startSpan(
       method,
       {
         kind: SpanKind.CLIENT,
-        startTime: e.startTime,
+        startTime,
         attributes: {
           [Attr.RpcSystem]: 'jsonrpc',
           [Attr.RpcMethod]: method,
@@ -128,7 +130,7 @@ export class RequestSpans {
       span.setAttribute(Attr.ErrorType, e.outcome);
       span.setStatus({ code: SpanStatusCode.ERROR, message: e.detail === undefined ? e.outcome : safeText(e.detail, 200) });
     }
-    span.end(e.startTime + e.durationMs);
+    span.end(startTime + durationMs);
   }
 
   private failover(e: EventOf<'upstream.failover'>): void {
@@ -150,7 +152,7 @@ export class RequestSpans {
 
   private complete(e: EventOf<'request.completed'>): void {
     const now = Date.now();
-    const open = this.open.get(e.requestId) ?? this.begin(e.requestId, e.network, now - e.durationMs);
+    const open = this.open.get(e.requestId) ?? this.begin(e.requestId, e.network, now - (Number.isFinite(e.durationMs) ? Math.max(0, e.durationMs) : 0));
     this.open.delete(e.requestId);
     const span = open.span;
     span.setAttributes({
