@@ -2,6 +2,8 @@
 import { ConfigError, loadConfig } from './config.ts';
 import { EventBus } from './events.ts';
 import { startGateway } from './gateway.ts';
+import { redactApiKeys } from './redact.ts';
+import { readCounts } from './store/stats.ts';
 import { loadTelemetryConfig, startTelemetry } from './telemetry/index.ts';
 
 async function main(): Promise<void> {
@@ -19,12 +21,13 @@ async function main(): Promise<void> {
   }
 
   const bus = new EventBus((err, event) => {
-    console.error(JSON.stringify({ level: 'error', msg: 'event listener failed', event: event.type, err: String(err) }));
+    console.error(JSON.stringify({ level: 'error', msg: 'event listener failed', event: event.type, err: redactApiKeys(String(err)) }));
   });
   const telemetry = await startTelemetry(bus, telemetryConfig);
   const log = telemetry.logger;
 
   const gateway = await startGateway(config, { bus });
+  telemetry.setStatsProvider(async () => ({ ...(await readCounts(gateway.database.db)), databaseUp: true }));
   log.info(
     {
       url: gateway.url,
