@@ -47,7 +47,7 @@ test('an orchestrator on an old livepeer_cli signs in with the line it pasted, n
   const c = await issueChallenge(store, DOMAIN);
   const signer = await signIn(store, `${c.message}\n`, await oldCliSignature(TEST_PRIVATE_KEYS[0], c.message));
   assert.is(signer.address, orchestrator.address);
-  assert.equal(signer.variant, { prefix: 'fixed32', ending: 'lf', v: signer.variant.v });
+  assert.equal(signer.variant, { scheme: 'fixed32', ending: 'lf', v: signer.variant.v });
   assert.ok(signer.variant.v === 0 || signer.variant.v === 1);
 });
 

@@ -32,10 +32,10 @@ const OLD_VECTOR =
 
 test('a fixed vector from a current livepeer_cli verifies as EIP-191 over the exact line with v 28', async () => {
   const got = await verifySignature(MESSAGE, CURRENT_VECTOR, { address: SIGNER });
-  assert.equal(got, { address: SIGNER, variant: { prefix: 'eip191', ending: 'none', v: 28 }, matchedBy: 'address' });
+  assert.equal(got, { address: SIGNER, variant: { scheme: 'eip191', ending: 'none', v: 28 }, matchedBy: 'address' });
   // the current format is also what is assumed when nothing tells the variants apart
   const assumed = await verifySignature(MESSAGE, CURRENT_VECTOR);
-  assert.equal(assumed, { address: SIGNER, variant: { prefix: 'eip191', ending: 'none', v: 28 }, matchedBy: 'assumed' });
+  assert.equal(assumed, { address: SIGNER, variant: { scheme: 'eip191', ending: 'none', v: 28 }, matchedBy: 'assumed' });
 });
 
 test('the current vector is exactly what viem personal_sign produces, so our hash is go-ethereum TextHash', async () => {
@@ -47,7 +47,7 @@ test('the current vector is exactly what viem personal_sign produces, so our has
 
 test('a fixed vector from an old livepeer_cli verifies as the fixed-32 prefix over the line with its newline, v 0', async () => {
   const got = await verifySignature(MESSAGE, OLD_VECTOR, { address: SIGNER.toLowerCase() });
-  assert.equal(got, { address: SIGNER, variant: { prefix: 'fixed32', ending: 'lf', v: 0 }, matchedBy: 'address' });
+  assert.equal(got, { address: SIGNER, variant: { scheme: 'fixed32', ending: 'lf', v: 0 }, matchedBy: 'address' });
 });
 
 test('without an address, a predicate picks the variant whose signer it knows', async () => {
@@ -58,7 +58,7 @@ test('without an address, a predicate picks the variant whose signer it knows', 
       return a === SIGNER.toLowerCase();
     },
   });
-  assert.equal(got.variant, { prefix: 'fixed32', ending: 'lf', v: 0 });
+  assert.equal(got.variant, { scheme: 'fixed32', ending: 'lf', v: 0 });
   assert.is(got.matchedBy, 'predicate');
   assert.is(asked.length, 4, 'three EIP-191 endings were asked about first');
   // with nothing to go on, the old signature stands for some other address: the caller must say who it expects
@@ -93,7 +93,7 @@ test('every prefix, line ending and v form made with viem is recovered and named
         const v = Number.parseInt(hex.slice(128), 16);
         for (const shown of [`0x${hex}`, hex]) {
           const got = await verifySignature(MESSAGE, shown, { address });
-          assert.equal(got.variant, { prefix, ending, v }, `${prefix}/${ending}/v=${v}`);
+          assert.equal(got.variant, { scheme: prefix, ending, v }, `${prefix}/${ending}/v=${v}`);
           assert.is(got.address, address);
         }
       }
@@ -104,7 +104,7 @@ test('every prefix, line ending and v form made with viem is recovered and named
 test('a message sent back with its line ending still matches a signature over the bare line', async () => {
   for (const pasted of [`${MESSAGE}\n`, `${MESSAGE}\r\n`]) {
     const got = await verifySignature(pasted, CURRENT_VECTOR, { address: SIGNER });
-    assert.equal(got.variant, { prefix: 'eip191', ending: 'none', v: 28 });
+    assert.equal(got.variant, { scheme: 'eip191', ending: 'none', v: 28 });
   }
 });
 
@@ -196,8 +196,8 @@ test('when the predicate knows none of the signers, the refusal is a 403 listing
     const e = err as UnknownSignerError;
     assert.is(e.httpStatus, 403);
     assert.is(e.recovered, SIGNER);
-    assert.is(e.candidates.length, 6);
-    assert.is(new Set(e.candidates).size, 6);
+    assert.is(e.candidates.length, 7, 'six text forms and the typed-data form of the challenge');
+    assert.is(new Set(e.candidates).size, 7);
     assert.match(e.message, /not an active orchestrator/);
   }
 });

@@ -70,6 +70,39 @@ export async function issueChallenge(store: NonceStore, domain: string, now: Dat
   return challenge;
 }
 
+/** EIP-712 form of a challenge, for livepeer_cli's "Sign typed data" (newer releases); same nonce, same expiry. */
+export const SIGN_IN_TYPES = {
+  EIP712Domain: [
+    { name: 'name', type: 'string' },
+    { name: 'version', type: 'string' },
+  ],
+  SignIn: [
+    { name: 'gateway', type: 'string' },
+    { name: 'nonce', type: 'string' },
+    { name: 'issuedAt', type: 'string' },
+    { name: 'expiresAt', type: 'string' },
+  ],
+} as const;
+
+export function typedChallenge(challenge: Challenge) {
+  return {
+    types: SIGN_IN_TYPES,
+    primaryType: 'SignIn' as const,
+    domain: { name: 'Livepeer RPC gateway', version: '1' },
+    message: {
+      gateway: challenge.domain,
+      nonce: challenge.nonce,
+      issuedAt: iso(challenge.issuedAt),
+      expiresAt: iso(challenge.expiresAt),
+    },
+  };
+}
+
+/** The typed data as one JSON line, the shape go-ethereum's apitypes.TypedData (and so the node) reads. */
+export function typedChallengeJson(challenge: Challenge): string {
+  return JSON.stringify(typedChallenge(challenge));
+}
+
 /** Reads a challenge back from the signed message; a pasted line ending is tolerated. */
 export function parseChallenge(message: unknown): Challenge {
   const line = typeof message === 'string' ? message.replace(/[\r\n]+$/, '') : '';

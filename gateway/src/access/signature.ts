@@ -2,18 +2,22 @@
 // go-livepeer is the reference: the CLI's signMessage wizard, the node's /signMessage handler and
 // eth/accountmanager.go Sign. Current releases sign EIP-191 personal_sign (accounts.TextHash) with v 27/28;
 // older ones hashed "\x19Ethereum Signed Message:\n32" + message whatever its length, with v 0/1, and the
-// CLI read one line keeping its newline. We try each way and report which one matched.
-import { concat, getAddress, hashMessage, keccak256, recoverAddress, stringToBytes, type Address, type Hex } from 'viem';
+// CLI read one line keeping its newline. Newer CLIs can also sign EIP-712 typed data ("Sign typed data"),
+// which we accept for a challenge in its typed form. We try each way and report which one matched.
+import { concat, getAddress, hashMessage, hashTypedData, keccak256, recoverAddress, stringToBytes, type Address, type Hex } from 'viem';
 import { GatewayError, RpcCode } from '../rpc/errors.ts';
 import { normalizeAddress } from './address.ts';
+import { parseChallenge, typedChallenge } from './challenge.ts';
 
 /** eip191: the standard prefix with the message's byte length; fixed32: old go-livepeer, which always wrote 32. */
 export type MessagePrefix = 'eip191' | 'fixed32';
+/** eip712: the challenge's typed-data form (typedChallenge), signed with "Sign typed data". */
+export type SignatureScheme = MessagePrefix | 'eip712';
 /** What followed the message when it was signed: old CLIs kept the newline (LF, or CRLF on Windows) of the line. */
 export type MessageEnding = 'none' | 'lf' | 'crlf';
 
 export interface SignatureVariant {
-  prefix: MessagePrefix;
+  scheme: SignatureScheme;
   ending: MessageEnding;
   /** The recovery byte as given: 27/28 from current nodes, 0/1 from old ones. */
   v: 0 | 1 | 27 | 28;
@@ -137,9 +141,9 @@ export async function verifySignature(message: string, signature: unknown, optio
   const { hex, v } = parseSignatureText(signature);
   const claimed = options.address === undefined ? undefined : normalizeAddress(options.address);
   const candidates: Address[] = [];
-  for (const [prefix, ending] of ORDER) {
-    const address = await recover(signedHash(base + ENDINGS[ending], prefix), hex);
-    const variant: SignatureVariant = { prefix, ending, v };
+  for (const [scheme, ending, hash] of signedHashes(base)) {
+    const address = await recover(hash, hex);
+    const variant: SignatureVariant = { scheme, ending, v };
     candidates.push(address);
     if (claimed !== undefined) {
       if (address.toLowerCase() === claimed) return { address, variant, matchedBy: 'address' };
@@ -152,6 +156,18 @@ export async function verifySignature(message: string, signature: unknown, optio
   const [first] = candidates as [Address, ...Address[]];
   if (claimed !== undefined) throw new SignerMismatchError(getAddress(claimed), first);
   throw new UnknownSignerError(first, candidates);
+}
+
+/** Each digest the member may have signed, most likely first; the typed form only for one of our challenges. */
+function* signedHashes(base: string): Generator<[SignatureScheme, MessageEnding, Hex]> {
+  for (const [prefix, ending] of ORDER) yield [prefix, ending, signedHash(base + ENDINGS[ending], prefix)];
+  let challenge;
+  try {
+    challenge = parseChallenge(base);
+  } catch {
+    return; // not a challenge: it has no typed form
+  }
+  yield ['eip712', 'none', hashTypedData(typedChallenge(challenge))];
 }
 
 /** The message without the line ending a paste may carry; each variant adds back the ending it tries. */
