@@ -1,6 +1,7 @@
 // Typed, validated configuration: environment variables, plus an optional JSON file for
 // per-node options. The environment wins. Every default runs.
 import { readFileSync } from 'node:fs';
+import { ConfigError, envBool as bool, envInt as int, envList as list, type Env } from './env.ts';
 import type { Network } from './events.ts';
 
 export interface NodeConfig {
@@ -61,15 +62,7 @@ export interface Config {
   };
 }
 
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-  constructor(
-    readonly variable: string,
-    message: string,
-  ) {
-    super(`${variable}: ${message}`);
-  }
-}
+export { ConfigError };
 
 export const DEFAULT_L2_UPSTREAMS = 'arbitrum-foundation=https://arb1.arbitrum.io/rpc,publicnode=https://arbitrum-one-rpc.publicnode.com';
 export const DEFAULT_L1_UPSTREAMS = 'publicnode=https://ethereum-rpc.publicnode.com,llamarpc=https://eth.llamarpc.com';
@@ -103,7 +96,6 @@ export const DEFAULT_METHOD_DENY = [
   'eth_uninstallFilter',
 ];
 
-type Env = Record<string, string | undefined>;
 
 interface FileConfig {
   l1?: { nodes?: Array<Partial<NodeConfig>> };
@@ -230,29 +222,4 @@ function readConfigFile(path: string): FileConfig {
   } catch (err) {
     throw new ConfigError('CONFIG_FILE', `cannot read ${path}: ${(err as Error).message}`);
   }
-}
-
-function int(env: Env, name: string, fallback: number, min: number, max: number): number {
-  const raw = env[name]?.trim();
-  if (raw === undefined || raw === '') return fallback;
-  if (!/^-?\d+$/.test(raw)) throw new ConfigError(name, `must be a whole number, got "${raw}"`);
-  const n = Number(raw);
-  if (n < min || n > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${n}`);
-  return n;
-}
-
-function bool(env: Env, name: string, fallback: boolean): boolean {
-  const raw = env[name]?.trim().toLowerCase();
-  if (raw === undefined || raw === '') return fallback;
-  if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
-  if (['0', 'false', 'no', 'off'].includes(raw)) return false;
-  throw new ConfigError(name, `must be true or false, got "${raw}"`);
-}
-
-function list(raw: string | undefined): string[] | undefined {
-  if (raw === undefined) return undefined;
-  return raw
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
 }

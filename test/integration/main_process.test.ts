@@ -44,7 +44,7 @@ test('npm start: serves, exposes database and member gauges on the metrics port,
     const base = `http://127.0.0.1:${port}`;
     await waitFor(async () => (await fetch(`${base}/healthz`).catch(() => undefined))?.ok === true, 60_000, 'the gateway to listen');
     // A key made the way an operator would while the gateway runs (through its database).
-    const database = await openDatabase({ databaseUrl: env.DATABASE_URL, dataDir });
+    const database = await openDatabase({ databaseUrl: process.env.DATABASE_URL, dataDir });
     const { key } = await createMemberKey(database, { address: `0x${'ab'.repeat(20)}`, label: 'main' });
     await database.close();
     const res = await fetch(`${base}/api/${key}/l2`, { method: 'POST', body: '{"jsonrpc":"2.0","id":1,"method":"eth_chainId"}' });

@@ -8,6 +8,7 @@ import { AccessDeniedError, GatewayError, InternalError, MethodNotFoundError } f
 import { handleRpcBody, type Caller } from '../rpc/handler.ts';
 import { methodPolicy } from '../rpc/methodPolicy.ts';
 import { renderError } from '../rpc/types.ts';
+import type { NodeStatus } from '../upstream/pool.ts';
 import { readBody } from './body.ts';
 
 export type KeyCheck = { ok: true; keyId: string; memberAddress: string } | { ok: false; reason: DenyReason };
@@ -17,15 +18,6 @@ export interface AccessCheck {
   touch(keyId: string): void;
 }
 
-export interface NodeStatus {
-  name: string;
-  healthy: boolean;
-  head?: number;
-  finalized?: number;
-  lag?: number;
-  lastError?: string;
-  breaker?: string;
-}
 
 export interface NetworkService {
   caller: Caller;

@@ -1,6 +1,6 @@
 // Typed, validated telemetry configuration from the environment. Every default runs with nothing set:
 // logs to stdout, metrics on :9464, no traces, no Loki.
-import { ConfigError } from '../config.ts';
+import { ConfigError, envBool as bool, envInt as int, httpUrl, type Env } from '../env.ts';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -37,7 +37,6 @@ export interface TelemetryConfig {
   statsTimeoutMs: number;
 }
 
-type Env = Record<string, string | undefined>;
 
 export function loadTelemetryConfig(env: Env = process.env): TelemetryConfig {
   const config: TelemetryConfig = {
@@ -127,32 +126,4 @@ function lokiConfig(env: Env): LokiConfig | undefined {
   };
   if (basicAuth) config.basicAuth = basicAuth;
   return config;
-}
-
-function httpUrl(name: string, raw: string): string {
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    throw new ConfigError(name, 'is not a URL');
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(name, `must be an http(s) URL, got ${url.protocol}`);
-  return raw;
-}
-
-function int(env: Env, name: string, fallback: number, min: number, max: number): number {
-  const raw = env[name]?.trim();
-  if (raw === undefined || raw === '') return fallback;
-  if (!/^-?\d+$/.test(raw)) throw new ConfigError(name, `must be a whole number, got "${raw}"`);
-  const n = Number(raw);
-  if (n < min || n > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${n}`);
-  return n;
-}
-
-function bool(env: Env, name: string, fallback: boolean): boolean {
-  const raw = env[name]?.trim().toLowerCase();
-  if (raw === undefined || raw === '') return fallback;
-  if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
-  if (['0', 'false', 'no', 'off'].includes(raw)) return false;
-  throw new ConfigError(name, `must be true or false, got "${raw}"`);
 }
