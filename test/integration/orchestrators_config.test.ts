@@ -24,8 +24,12 @@ test('the subgraph is the default source, synced every 10 minutes, refusing empt
   assert.ok(c.sync.retryBaseMs < c.sync.retryMaxMs && c.sync.retryMaxMs <= c.sync.intervalMs);
 });
 
+test('with neither ORCHESTRATOR_SOURCE nor SUBGRAPH_URL the chain source is used, so defaults run', () => {
+  assert.is(loadOrchestratorConfig({}).source.kind, 'chain');
+});
+
 test('the subgraph source without SUBGRAPH_URL is a ConfigError that names it and the alternative', () => {
-  const err = configError({});
+  const err = configError({ ORCHESTRATOR_SOURCE: 'subgraph' });
   assert.is(err.variable, 'SUBGRAPH_URL');
   assert.match(err.message, /ORCHESTRATOR_SOURCE=chain/);
   assert.is(configError({ SUBGRAPH_URL: 'not a url' }).variable, 'SUBGRAPH_URL');

@@ -1,6 +1,6 @@
 // Where the active orchestrator set comes from and how often it is synced, from the environment.
 import { getAddress, isAddress, type Address } from 'viem';
-import { ConfigError } from '../config.ts';
+import { ConfigError, envBool as bool, envInt as int, httpUrl, type Env } from '../env.ts';
 
 /** BondingManager proxy on Arbitrum One (its RoundsManager is 0xdd6f56DcC28D3F5f27084381fE8Df634985cc39f). */
 export const ARBITRUM_BONDING_MANAGER: Address = '0x35Bcf3c30594191d53231E4FF333E8A770453e40';
@@ -37,7 +37,6 @@ export interface OrchestratorConfig {
   sync: OrchestratorSyncConfig;
 }
 
-type Env = Record<string, string | undefined>;
 
 export function loadOrchestratorConfig(env: Env = process.env): OrchestratorConfig {
   const intervalMs = int(env, 'ORCHESTRATOR_SYNC_INTERVAL_MS', 10 * 60_000, 1000, 24 * 3_600_000);
@@ -57,25 +56,20 @@ export function loadOrchestratorConfig(env: Env = process.env): OrchestratorConf
 }
 
 function sourceConfig(env: Env): OrchestratorSourceConfig {
-  const raw = env.ORCHESTRATOR_SOURCE?.trim() || 'subgraph';
+  // The subgraph is the default source when it can be reached (The Graph needs a URL with an API key);
+  // without one, the gateway reads the BondingManager through its own Arbitrum nodes, so defaults run.
+  const raw = env.ORCHESTRATOR_SOURCE?.trim() || (env.SUBGRAPH_URL?.trim() ? 'subgraph' : 'chain');
   if (raw === 'subgraph') {
     const url = env.SUBGRAPH_URL?.trim();
     if (!url) {
       throw new ConfigError(
         'SUBGRAPH_URL',
-        'required when ORCHESTRATOR_SOURCE is subgraph (the default): the Livepeer subgraph on Arbitrum, e.g. ' +
+        'required when ORCHESTRATOR_SOURCE is subgraph: the Livepeer subgraph on Arbitrum, e.g. ' +
           'https://gateway.thegraph.com/api/<api-key>/subgraphs/id/FE63YgkzcpVocxdCEyEYbvjYqEf2kb1A6daMYRxmejYC; ' +
           'or set ORCHESTRATOR_SOURCE=chain to read the BondingManager through the gateway\'s own Arbitrum nodes',
       );
     }
-    let parsed: URL;
-    try {
-      parsed = new URL(url);
-    } catch {
-      throw new ConfigError('SUBGRAPH_URL', 'is not a URL');
-    }
-    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new ConfigError('SUBGRAPH_URL', `must be http(s), got ${parsed.protocol}`);
-    return { kind: 'subgraph', url, pageSize: int(env, 'SUBGRAPH_PAGE_SIZE', 1000, 1, 1000) };
+    return { kind: 'subgraph', url: httpUrl('SUBGRAPH_URL', url), pageSize: int(env, 'SUBGRAPH_PAGE_SIZE', 1000, 1, 1000) };
   }
   if (raw === 'chain') {
     const address = env.BONDING_MANAGER_ADDRESS?.trim() || ARBITRUM_BONDING_MANAGER;
@@ -97,21 +91,4 @@ function sourceConfig(env: Env): OrchestratorSourceConfig {
     return { kind: 'static', addresses: [...new Set(addresses)] };
   }
   throw new ConfigError('ORCHESTRATOR_SOURCE', `must be subgraph, chain or static:0xA,0xB; got "${raw.slice(0, 60)}"`);
-}
-
-function int(env: Env, name: string, fallback: number, min: number, max: number): number {
-  const raw = env[name]?.trim();
-  if (raw === undefined || raw === '') return fallback;
-  if (!/^\d+$/.test(raw)) throw new ConfigError(name, `must be a whole number, got "${raw.slice(0, 40)}"`);
-  const n = Number(raw);
-  if (n < min || n > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${n}`);
-  return n;
-}
-
-function bool(env: Env, name: string, fallback: boolean): boolean {
-  const raw = env[name]?.trim().toLowerCase();
-  if (raw === undefined || raw === '') return fallback;
-  if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
-  if (['0', 'false', 'no', 'off'].includes(raw)) return false;
-  throw new ConfigError(name, `must be true or false, got "${raw.slice(0, 40)}"`);
 }
