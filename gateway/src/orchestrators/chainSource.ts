@@ -4,6 +4,7 @@
 import { createPublicClient, zeroAddress, type Address, type PublicClient, type Transport } from 'viem';
 import { bondingManagerAbi } from './bondingManagerAbi.ts';
 import { OrchestratorSourceError, reasonOf, type OrchestratorSource } from './source.ts';
+import { mapLimited } from '../mapLimited.ts';
 
 export interface ChainSourceOptions {
   /** The L2 (Arbitrum One) transport: the gateway's own pool in production, Anvil in tests. */
@@ -64,23 +65,10 @@ export function createChainSource(options: ChainSourceOptions): OrchestratorSour
         throw new OrchestratorSourceError('chain', `pool continues past its size of ${size} at block ${blockNumber}`);
       }
       if (!options.activeOnly) return seen;
-      const active = await mapLimit(pool, options.concurrency ?? 8, (t) =>
+      const active = await mapLimited(pool, options.concurrency ?? 8, (t) =>
         read(signal, 'isActiveTranscoder', () => client.readContract({ ...at, functionName: 'isActiveTranscoder', args: [t] })),
       );
       return new Set(pool.filter((_, i) => active[i]).map((t) => t.toLowerCase()));
     },
   };
-}
-
-async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
 }

@@ -5,6 +5,7 @@ import type { MethodPolicy } from './methodPolicy.ts';
 import { checkParams } from './params.ts';
 import { parseBody, type ParsedCall } from './parse.ts';
 import { renderError, renderResponse, type CallOutcome, type JsonRpcId } from './types.ts';
+import { mapLimited } from '../mapLimited.ts';
 
 export interface Caller {
   call(method: string, params: unknown, ctx: { requestId: string }): Promise<CallOutcome>;
@@ -110,17 +111,4 @@ function emitCall(ctx: RpcContext, method: string, errorCode: number | undefined
     source,
     durationMs: performance.now() - started,
   });
-}
-
-async function mapLimited<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
 }
