@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { ConfigError, envBool as bool, envInt as int, envList as list, type Env } from './env.ts';
 import type { Network } from './events.ts';
+import { loadPortalConfig, type PortalConfig } from './portal/config.ts';
 
 export interface NodeConfig {
   /** Shown in /status, metrics and logs. Never the URL: URLs often carry provider credentials. */
@@ -60,6 +61,8 @@ export interface Config {
     keyCacheTtlMs: number;
     keyCacheMax: number;
   };
+  /** Sign-in and the member portal (portal/config.ts). */
+  portal: PortalConfig;
 }
 
 export { ConfigError };
@@ -155,6 +158,7 @@ export function loadConfig(env: Env = process.env): Config {
       keyCacheTtlMs: int(env, 'KEY_CACHE_TTL_MS', 5000, 0, 3_600_000),
       keyCacheMax: int(env, 'KEY_CACHE_MAX', 10_000, 1, 10_000_000),
     },
+    portal: loadPortalConfig(env),
   };
   if (config.upstream.breakerMaxCooldownMs < config.upstream.breakerCooldownMs) {
     throw new ConfigError('BREAKER_MAX_COOLDOWN_MS', 'must be at least BREAKER_COOLDOWN_MS');
