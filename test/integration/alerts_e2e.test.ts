@@ -194,6 +194,14 @@ E2E('a killed node: Discord hears about it, naming the network and the node, wit
   await ctx.l2a?.kill();
   const msg = await waitFor('a GatewayNodeDown message for l2-a', () => discordTexts().find((m) => m.text.includes('**WARNING** GatewayNodeDown · network l2 · node l2-a')), 15_000);
   assert.ok(msg.at - killedAt < 15_000);
+  // Discord's webhook JSON: {content, embeds: [{title, description, color}]}, nothing else at the top.
+  for (const r of (ctx.receiver?.received ?? []).filter((x) => x.path === DISCORD_PATH)) {
+    assert.equal(Object.keys(r.body).sort(), ['content', 'embeds']);
+    assert.is(r.body.embeds.length, 1);
+    assert.type(r.body.embeds[0].title, 'string');
+    assert.type(r.body.embeds[0].description, 'string');
+    assert.type(r.body.embeds[0].color, 'number');
+  }
   assert.match(msg.title, /^\[FIRING:\d\] .*l2/);
   assert.match(msg.text, /Runbook: https:\/\/example\.org\/repo\/blob\/main\/docs\/runbooks\/GatewayNodeDown\.md/);
 });
