@@ -10,6 +10,8 @@ import { methodPolicy } from '../rpc/methodPolicy.ts';
 import { renderError } from '../rpc/types.ts';
 import type { NodeStatus } from '../upstream/pool.ts';
 import { readBody } from './body.ts';
+import type { PortalDeps } from './portal.ts';
+import { createPortalRouter } from './portalRouter.ts';
 
 export type KeyCheck = { ok: true; keyId: string; memberAddress: string } | { ok: false; reason: DenyReason };
 
@@ -33,6 +35,8 @@ export interface AppDeps {
   networks: Partial<Record<Network, NetworkService>>;
   database: { ping(): Promise<boolean>; kind: string };
   version: string;
+  /** Sign-in endpoints and member portal pages; absent, only the API and health endpoints are served. */
+  portal?: Pick<PortalDeps, 'nonces' | 'sessions' | 'members'>;
 }
 
 const DENIAL: Record<DenyReason, () => AccessDeniedError> = {
@@ -94,6 +98,11 @@ export function createApp(deps: AppDeps): Koa {
   app.use(errorBoundary(deps.bus));
   app.use(router.routes());
   app.use(router.allowedMethods());
+  if (deps.portal) {
+    const portal = createPortalRouter({ config: deps.config, bus: deps.bus, networks: deps.networks, ...deps.portal });
+    app.use(portal.routes());
+    app.use(portal.allowedMethods());
+  }
   app.use((ctx) => notFound(ctx));
 
   async function serveRpc(ctx: Context, network: Network, service: NetworkService, key: string): Promise<void> {

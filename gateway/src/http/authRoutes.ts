@@ -1,0 +1,154 @@
+// Sign-in endpoints: POST /auth/challenge, POST /auth/verify (a key, or a session for My keys), POST /auth/logout.
+// JSON in, JSON out for programs; form posts from the portal get pages back.
+import type Router from '@koa/router';
+import type { Context } from 'koa';
+import { ChallengeRejectedError, parseChallenge, typedChallenge, type Challenge } from '../access/challenge.ts';
+import { checkLabel } from '../access/memberKeys.ts';
+import type { GatewayError } from '../rpc/errors.ts';
+import { BadInputError } from '../portal/errors.ts';
+import { signInBody } from '../portal/pages/account.ts';
+import { keyCreatedBody, newKeyBody } from '../portal/pages/keys.ts';
+import type { ChallengeView, SignInPurpose } from '../portal/pages/signForm.ts';
+import { clearedSessionCookie, csrfToken, hashSessionToken, newSessionToken, readSessionToken, sessionCookie } from '../portal/session.ts';
+import { signIn } from '../portal/signIn.ts';
+import { challengeView, type Portal } from './portal.ts';
+import {
+  asPortalError,
+  assertSameOrigin,
+  errorBody,
+  optionalText,
+  portalStatus,
+  prefersJson,
+  readFields,
+  sendJson,
+  type Fields,
+} from './portalHttp.ts';
+
+/** A challenge shown again after a failed attempt must leave the member time to sign it. */
+const REUSE_MARGIN_MS = 60_000;
+
+export function authRoutes(router: Router, portal: Portal): void {
+  const { config, bus, members, sessions } = portal.deps;
+
+  router.post('/auth/challenge', async (ctx) => {
+    ctx.req.resume(); // the body, if any, carries nothing we use
+    try {
+      assertSameOrigin(ctx, config.publicUrl);
+      const challenge = await portal.newChallenge(ctx);
+      sendJson(ctx, 200, challengeJson(challenge));
+    } catch (err) {
+      const error = asPortalError(err, bus, 'auth.challenge');
+      sendJson(ctx, portalStatus(error), errorBody(error));
+    }
+  });
+
+  router.post('/auth/verify', async (ctx) => {
+    let fields: Fields | undefined;
+    let purpose: SignInPurpose = 'key';
+    try {
+      assertSameOrigin(ctx, config.publicUrl);
+      fields = await readFields(ctx);
+      purpose = readPurpose(fields);
+      portal.limitVerify(ctx);
+      const label = purpose === 'key' ? checkLabel(optionalText(fields, 'label')) : null;
+      const signedIn = await signIn(
+        { message: fields.get('message'), signature: fields.get('signature'), address: fields.get('address') },
+        {
+          domain: portal.domain,
+          nonces: portal.deps.nonces,
+          admit: (address) => (purpose === 'key' ? members.admitForKey(address) : members.admitForSession(address)),
+        },
+      );
+      const address = signedIn.address.toLowerCase();
+      if (purpose === 'key') {
+        const created = await members.createKey(address, label);
+        if (fields.json) sendJson(ctx, 201, portal.keyJson(created));
+        else portal.sendPage(ctx, 200, { title: 'Your new key', nav: 'new-key' }, keyCreatedBody(portal.keyView(created)));
+        return;
+      }
+      const ttlMs = config.portal.sessionTtlMs;
+      const { token, hash } = newSessionToken();
+      const expiresAt = new Date(Date.now() + ttlMs);
+      await sessions.create(hash, address, expiresAt);
+      ctx.set('Set-Cookie', sessionCookie(token, { secure: portal.secure, maxAgeMs: ttlMs }));
+      if (fields.json) {
+        sendJson(ctx, 200, { address: signedIn.address, expiresAt: expiresAt.toISOString(), csrf: csrfToken(token) });
+      } else {
+        ctx.status = 303;
+        ctx.redirect('/account');
+      }
+    } catch (err) {
+      const error = asPortalError(err, bus, 'auth.verify');
+      if (!fields || fields.json) sendJson(ctx, portalStatus(error), errorBody(error));
+      else await retryPage(ctx, portal, purpose, error, fields);
+    }
+  });
+
+  router.post('/auth/logout', async (ctx) => {
+    ctx.req.resume();
+    try {
+      assertSameOrigin(ctx, config.publicUrl);
+      const token = readSessionToken(ctx.get('cookie'), portal.secure);
+      if (token) await sessions.delete(hashSessionToken(token));
+      ctx.set('Set-Cookie', clearedSessionCookie(portal.secure));
+      if (prefersJson(ctx)) {
+        sendJson(ctx, 200, { signedOut: true });
+      } else {
+        ctx.status = 303;
+        ctx.redirect('/');
+      }
+    } catch (err) {
+      const error = asPortalError(err, bus, 'auth.logout');
+      sendJson(ctx, portalStatus(error), errorBody(error));
+    }
+  });
+}
+
+export function challengeJson(challenge: Challenge): Record<string, unknown> {
+  return {
+    message: challenge.message,
+    nonce: challenge.nonce,
+    issuedAt: challenge.issuedAt.toISOString(),
+    expiresAt: challenge.expiresAt.toISOString(),
+    typedData: typedChallenge(challenge),
+  };
+}
+
+function readPurpose(fields: Fields): SignInPurpose {
+  const purpose = fields.get('purpose') ?? 'key';
+  if (purpose !== 'key' && purpose !== 'session') throw new BadInputError('purpose must be "key" or "session".');
+  return purpose;
+}
+
+/** The form again, with what went wrong, what the member typed, and a challenge still worth signing. */
+async function retryPage(ctx: Context, portal: Portal, purpose: SignInPurpose, error: GatewayError, fields: Fields): Promise<void> {
+  const text = (name: string) => {
+    const v = fields.get(name);
+    return typeof v === 'string' ? v.slice(0, 1000) : undefined;
+  };
+  let challenge = reusableChallenge(portal, error, fields.get('message'));
+  let problem = error.message;
+  if (!challenge) {
+    try {
+      challenge = challengeView(await portal.newChallenge(ctx));
+    } catch (err) {
+      problem = `${problem} ${asPortalError(err, portal.deps.bus, 'auth.challenge').message}`;
+    }
+  }
+  const values = { signature: text('signature'), address: text('address'), label: text('label') };
+  const status = portalStatus(error);
+  if (purpose === 'key') portal.sendPage(ctx, status, { title: 'Get a key', nav: 'new-key' }, newKeyBody({ challenge, problem, values }));
+  else portal.sendPage(ctx, status, { title: 'Sign in', nav: 'account' }, signInBody({ challenge, problem, values }));
+}
+
+/** The submitted challenge, when it is ours, unredeemed as far as this error says, and not about to expire. */
+function reusableChallenge(portal: Portal, error: GatewayError, message: unknown): ChallengeView | undefined {
+  if (error instanceof ChallengeRejectedError) return undefined;
+  try {
+    const challenge = parseChallenge(message);
+    if (challenge.domain !== portal.domain || challenge.expiresAt.getTime() - Date.now() < REUSE_MARGIN_MS) return undefined;
+    return challengeView(challenge);
+  } catch {
+    return undefined;
+  }
+}

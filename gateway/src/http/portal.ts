@@ -1,0 +1,123 @@
+// What the portal's routes share: its dependencies, the abuse bounds, sessions from cookies, challenges,
+// and pages in the common frame. One instance per app: no state outlives the gateway that made it.
+import type { Context } from 'koa';
+import { getAddress } from 'viem';
+import { issueChallenge, typedChallengeJson, type Challenge, type NonceStore } from '../access/challenge.ts';
+import type { CreatedKey } from '../access/memberKeys.ts';
+import type { Config } from '../config.ts';
+import type { EventBus, Network } from '../events.ts';
+import { RateLimitedError } from '../portal/errors.ts';
+import type { Html } from '../portal/html.ts';
+import { page, type NavItem } from '../portal/layout.ts';
+import type { MemberAccess } from '../portal/memberAccess.ts';
+import type { CreatedKeyView } from '../portal/pages/keys.ts';
+import type { ChallengeView } from '../portal/pages/signForm.ts';
+import { RateLimiter } from '../portal/rateLimit.ts';
+import { csrfToken, hashSessionToken, readSessionToken } from '../portal/session.ts';
+import type { SessionRecord } from '../store/sessions.ts';
+import type { NetworkService } from './app.ts';
+import { clientIp, sendPage } from './portalHttp.ts';
+
+/** The session table as the portal uses it (store/sessions.ts SessionRepo). */
+export interface SessionStore {
+  create(tokenHash: string, memberAddress: string, expiresAt: Date): Promise<void>;
+  find(tokenHash: string): Promise<SessionRecord | null>;
+  delete(tokenHash: string): Promise<void>;
+}
+
+export interface PortalDeps {
+  config: Config;
+  bus: EventBus;
+  networks: Partial<Record<Network, NetworkService>>;
+  nonces: NonceStore;
+  sessions: SessionStore;
+  members: MemberAccess;
+}
+
+export interface Session {
+  /** Lower-case, as stored. */
+  address: string;
+  token: string;
+  csrf: string;
+}
+
+export const NETWORK_TITLES: Record<Network, string> = { l2: 'Arbitrum One', l1: 'Ethereum' };
+
+export class Portal {
+  /** host[:port] of PUBLIC_URL: what challenges name and sign-ins must match. */
+  readonly domain: string;
+  /** Cookies get Secure (and the __Host- name) when members reach us over https. */
+  readonly secure: boolean;
+  private readonly perClient: RateLimiter;
+  private readonly everyone: RateLimiter;
+  private readonly verifies: RateLimiter;
+
+  constructor(readonly deps: PortalDeps) {
+    const url = new URL(deps.config.publicUrl);
+    this.domain = url.host;
+    this.secure = url.protocol === 'https:';
+    const p = deps.config.portal;
+    this.perClient = new RateLimiter({ perMinute: p.authPerMinute, burst: p.authBurst });
+    this.everyone = new RateLimiter({ perMinute: p.authGlobalPerMinute, burst: p.authGlobalPerMinute, maxClients: 1 });
+    // Verifying costs a few signature recoveries and a query or two: allow more than challenges, still bounded.
+    this.verifies = new RateLimiter({ perMinute: p.authPerMinute * 3, burst: p.authBurst * 2 });
+  }
+
+  /** A new challenge for this client, recorded as issued; RateLimitedError past the client's or everyone's bound. */
+  async newChallenge(ctx: Context): Promise<Challenge> {
+    this.limit(this.perClient, ctx);
+    const wait = this.everyone.take('*');
+    if (wait > 0) throw new RateLimitedError(Math.ceil(wait / 1000));
+    return issueChallenge(this.deps.nonces, this.domain, new Date(), { ttlMs: this.deps.config.portal.challengeTtlMs });
+  }
+
+  limitVerify(ctx: Context): void {
+    this.limit(this.verifies, ctx);
+  }
+
+  /** The signed-in member, if the cookie names a live session. */
+  async session(ctx: Context): Promise<Session | undefined> {
+    const token = readSessionToken(ctx.get('cookie'), this.secure);
+    if (!token) return undefined;
+    const record = await this.deps.sessions.find(hashSessionToken(token));
+    return record ? { address: record.memberAddress, token, csrf: csrfToken(token) } : undefined;
+  }
+
+  sendPage(ctx: Context, status: number, options: { title: string; nav?: NavItem; session?: Session }, body: Html): void {
+    const session = options.session ? { address: getAddress(options.session.address), csrf: options.session.csrf } : undefined;
+    sendPage(ctx, status, page({ title: options.title, nav: options.nav, operator: this.deps.config.portal.operator, session }, body));
+  }
+
+  /** The member URLs of a key, one per configured network, /l2 first. */
+  urls(key: string): CreatedKeyView['urls'] {
+    return (['l2', 'l1'] as const)
+      .filter((n) => this.deps.networks[n] !== undefined)
+      .map((n) => ({ path: n, title: NETWORK_TITLES[n], url: `${this.deps.config.publicUrl}/api/${key}/${n}` }));
+  }
+
+  keyView(created: CreatedKey): CreatedKeyView {
+    return { key: created.key, prefix: created.prefix, label: created.label, address: getAddress(created.memberAddress), urls: this.urls(created.key) };
+  }
+
+  /** What an API client gets for a new key: the key once, and ready-made URLs. */
+  keyJson(created: CreatedKey): Record<string, unknown> {
+    return {
+      key: created.key,
+      id: created.id,
+      prefix: created.prefix,
+      label: created.label,
+      address: getAddress(created.memberAddress),
+      createdAt: created.createdAt,
+      urls: Object.fromEntries(this.urls(created.key).map((u) => [u.path, u.url])),
+    };
+  }
+
+  private limit(limiter: RateLimiter, ctx: Context): void {
+    const wait = limiter.take(clientIp(ctx, this.deps.config.portal.trustProxy));
+    if (wait > 0) throw new RateLimitedError(Math.ceil(wait / 1000));
+  }
+}
+
+export function challengeView(challenge: Challenge): ChallengeView {
+  return { message: challenge.message, typedDataJson: typedChallengeJson(challenge), expiresAt: challenge.expiresAt };
+}

@@ -1,0 +1,146 @@
+// HTTP plumbing of the portal and sign-in endpoints: reading forms or JSON, who the client is, same-origin
+// checks, and answering with a page or JSON. No business logic here.
+import type { Context } from 'koa';
+import type { EventBus } from '../events.ts';
+import { redactApiKeys } from '../redact.ts';
+import { GatewayError, InternalError } from '../rpc/errors.ts';
+import { describeDbError } from '../store/errors.ts';
+import { BadInputError, CsrfRejectedError, PortalUnavailableError } from '../portal/errors.ts';
+import { CONTENT_SECURITY_POLICY } from '../portal/layout.ts';
+import { readBody } from './body.ts';
+
+/** Sign-in messages are at most 4 KiB; nothing the portal takes needs more. */
+export const MAX_FORM_BYTES = 16 * 1024;
+
+export interface Fields {
+  /** True when the client sent JSON: it gets JSON back; forms get pages. */
+  json: boolean;
+  get(name: string): unknown;
+}
+
+/** Reads a JSON object or an urlencoded form; anything else is refused before it is parsed. */
+export async function readFields(ctx: Context): Promise<Fields> {
+  const type = (ctx.get('content-type').split(';')[0] ?? '').trim().toLowerCase();
+  if (type !== 'application/json' && type !== 'application/x-www-form-urlencoded') {
+    ctx.req.resume();
+    throw new BadInputError('Send the fields as JSON (application/json) or as a form (application/x-www-form-urlencoded).');
+  }
+  let text: string;
+  try {
+    text = await readBody(ctx.req, MAX_FORM_BYTES);
+  } catch (err) {
+    if (err instanceof GatewayError && err.httpStatus === 413) throw err;
+    throw new BadInputError('The request body could not be read (it must be UTF-8).');
+  }
+  if (type === 'application/x-www-form-urlencoded') {
+    const form = new URLSearchParams(text);
+    return { json: false, get: (name) => form.get(name) ?? undefined };
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new BadInputError('The body is not valid JSON.');
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new BadInputError('The body must be a JSON object.');
+  const object = parsed as Record<string, unknown>;
+  return { json: true, get: (name) => (Object.hasOwn(object, name) ? object[name] : undefined) };
+}
+
+/** Whether to answer with JSON rather than a page: the client sent JSON, or asked for JSON over HTML. */
+export function prefersJson(ctx: Context): boolean {
+  return ctx.is('application/json') === 'application/json' || ctx.accepts('html', 'json') === 'json';
+}
+
+/** An optional text field; anything but a string (or absent) is refused. */
+export function optionalText(fields: Fields, name: string): string | undefined {
+  const value = fields.get(name);
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string') throw new BadInputError(`${name} must be text.`);
+  return value;
+}
+
+/** The client's IP: the socket's peer, or the last X-Forwarded-For hop when a trusted proxy sits in front. */
+export function clientIp(ctx: Context, trustProxy: boolean): string {
+  if (trustProxy) {
+    const hops = ctx.get('x-forwarded-for').split(',').map((s) => s.trim()).filter(Boolean);
+    const last = hops[hops.length - 1];
+    if (last) return last.slice(0, 64);
+  }
+  return ctx.socket.remoteAddress ?? 'unknown';
+}
+
+/**
+ * Refuses a browser request sent from another site. Browsers send Origin (or Referer) with every POST;
+ * clients that send neither are not browsers and carry no ambient cookies worth forging.
+ * Returns whether the request came from a browser page of ours.
+ */
+export function assertSameOrigin(ctx: Context, publicUrl: string): boolean {
+  const origin = ctx.get('origin');
+  const source = origin || ctx.get('referer');
+  if (!source) return false;
+  let host: string;
+  try {
+    host = new URL(source).host;
+  } catch {
+    throw new CsrfRejectedError('the request names an unreadable origin');
+  }
+  if (origin === 'null' || (host !== new URL(publicUrl).host && host !== ctx.get('host'))) {
+    throw new CsrfRejectedError('the form was sent from another site');
+  }
+  return true;
+}
+
+/** Security headers every portal answer carries. */
+export function portalHeaders(ctx: Context): void {
+  ctx.set('Content-Security-Policy', CONTENT_SECURITY_POLICY);
+  ctx.set('X-Content-Type-Options', 'nosniff');
+  ctx.set('X-Frame-Options', 'DENY');
+  ctx.set('Referrer-Policy', 'same-origin');
+  ctx.set('Cache-Control', 'no-store');
+}
+
+export function sendPage(ctx: Context, status: number, page: string): void {
+  portalHeaders(ctx);
+  ctx.status = status;
+  ctx.type = 'text/html; charset=utf-8';
+  ctx.body = page;
+}
+
+export function sendJson(ctx: Context, status: number, body: unknown): void {
+  portalHeaders(ctx);
+  ctx.status = status;
+  ctx.type = 'application/json';
+  ctx.body = JSON.stringify(body);
+}
+
+/** Any failure as a GatewayError fit for the member; unexpected ones are reported on the bus first. */
+export function asPortalError(err: unknown, bus: EventBus, where: string): GatewayError {
+  if (err instanceof GatewayError) return err;
+  if (looksLikeDatabaseFailure(err)) {
+    bus.emit({ type: 'store.error', operation: where, message: describeDbError(err) });
+    return new PortalUnavailableError(err);
+  }
+  bus.emit({ type: 'gateway.error', where, message: redactApiKeys(err instanceof Error ? `${err.name}: ${err.message}` : String(err)) });
+  return new InternalError(err);
+}
+
+/** The JSON error body: the member-facing message and a stable reason word for programs. */
+export function errorBody(error: GatewayError): { error: string; reason: string } {
+  const problem = (error as { problem?: unknown }).problem;
+  const reason = typeof problem === 'string' ? problem : error.name.replace(/Error$/, '').replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase();
+  return { error: error.message, reason };
+}
+
+/** JSON-RPC errors travel with HTTP 200; on the portal an internal error is a 500 and any other a 400. */
+export function portalStatus(error: GatewayError): number {
+  if (error instanceof InternalError) return 500;
+  return error.httpStatus === 200 ? 400 : error.httpStatus;
+}
+
+function looksLikeDatabaseFailure(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && (/^[0-9A-Z]{5}$/.test(code) || /^E[A-Z]+$/.test(code))) return true;
+  const message = err instanceof Error ? err.message : '';
+  return /connection|timeout|terminat|ECONN|pool/i.test(message);
+}

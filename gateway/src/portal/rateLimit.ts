@@ -1,0 +1,41 @@
+// Token buckets per client (and one for everyone), so public sign-in endpoints stay cheap under abuse.
+// Bounded: an LRU keeps at most maxClients buckets; a forgotten client simply starts with a full bucket.
+import { LRUCache } from 'lru-cache';
+
+export interface RateLimitOptions {
+  perMinute: number;
+  burst: number;
+  maxClients?: number;
+  now?: () => number;
+}
+
+interface Bucket {
+  tokens: number;
+  at: number;
+}
+
+export class RateLimiter {
+  private readonly buckets: LRUCache<string, Bucket>;
+  private readonly ratePerMs: number;
+  private readonly now: () => number;
+
+  constructor(private readonly options: RateLimitOptions) {
+    this.buckets = new LRUCache({ max: options.maxClients ?? 10_000 });
+    this.ratePerMs = options.perMinute / 60_000;
+    this.now = options.now ?? Date.now;
+  }
+
+  /** Takes one token for `client`; returns 0 when allowed, else the milliseconds until one is available. */
+  take(client: string): number {
+    const now = this.now();
+    const bucket = this.buckets.get(client) ?? { tokens: this.options.burst, at: now };
+    bucket.tokens = Math.min(this.options.burst, bucket.tokens + (now - bucket.at) * this.ratePerMs);
+    bucket.at = now;
+    this.buckets.set(client, bucket);
+    if (bucket.tokens >= 1) {
+      bucket.tokens -= 1;
+      return 0;
+    }
+    return Math.ceil((1 - bucket.tokens) / this.ratePerMs);
+  }
+}
