@@ -48,7 +48,7 @@ export async function startTestGateway(opts: TestGatewayOptions = {}): Promise<T
     DATA_DIR: dataDir,
     ...(process.env.DATABASE_URL ? { DATABASE_URL: process.env.DATABASE_URL } : {}),
     HEAD_POLL_MS: '100',
-    UPSTREAM_TIMEOUT_MS: '800',
+    UPSTREAM_TIMEOUT_MS: '2000', // generous: a loaded CI machine must not look like a dead node
     BREAKER_COOLDOWN_MS: '500',
     ...opts.env,
   });
@@ -93,11 +93,24 @@ export async function startTestGateway(opts: TestGatewayOptions = {}): Promise<T
   };
 }
 
-export async function waitFor(predicate: () => boolean | Promise<boolean>, timeoutMs = 10_000, what = 'condition'): Promise<void> {
+export async function waitFor(
+  predicate: () => boolean | Promise<boolean>,
+  timeoutMs = 10_000,
+  what: string | (() => string) = 'condition',
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await predicate()) return;
     await new Promise((r) => setTimeout(r, 25));
   }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${typeof what === 'function' ? what() : what}`);
+}
+
+/** Waits until the pool's head is the node's own head, saying what the pool saw if it never is. */
+export async function waitForPoolHead(tg: TestGateway, network: 'l1' | 'l2' = 'l2', timeoutMs = 15_000): Promise<number> {
+  const node = (network === 'l2' ? tg.l2 : tg.l1)[0]!;
+  const target = Number(await node.rpc<string>('eth_blockNumber'));
+  const pool = tg.gw.pools[network]!;
+  await waitFor(() => pool.head()?.number === target, timeoutMs, () => `the ${network} pool head to reach ${target}: ${JSON.stringify(pool.status())}`);
+  return target;
 }

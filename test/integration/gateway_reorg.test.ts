@@ -1,7 +1,7 @@
 // After a reorg, nothing above the finalized block is served stale; finalized data stays cached.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { startTestGateway, waitFor } from '../helpers/gateway.ts';
+import { startTestGateway, waitFor, waitForPoolHead } from '../helpers/gateway.ts';
 
 type Block = { hash: string; number: string };
 
@@ -14,7 +14,7 @@ test('a block, its logs and a receipt above finalized follow an anvil_reorg', as
     const [from] = await node.rpc<string[]>('eth_accounts');
     const txHash = await node.rpc<string>('eth_sendTransaction', [{ from, to: from, value: '0x1' }]);
     const head = await node.rpc<string>('eth_blockNumber');
-    await waitFor(() => tg.gw.pools.l2!.head()?.number === Number(head), 5000, 'the pool head to settle');
+    await waitForPoolHead(tg);
 
     const before = (await tg.rpc('eth_getBlockByNumber', [head, false])).result as Block;
     const receiptBefore = (await tg.rpc('eth_getTransactionReceipt', [txHash])).result as { blockHash: string };

@@ -6,7 +6,7 @@ import { privateKeyToAccount } from 'viem/accounts';
 import { arbitrum } from 'viem/chains';
 import { TEST_PRIVATE_KEYS } from '../helpers/anvil.ts';
 import { ECHO_DEPLOY, ECHO_RUNTIME, ECHO_TOPIC } from '../helpers/contract.ts';
-import { startTestGateway, waitFor, type TestGateway } from '../helpers/gateway.ts';
+import { startTestGateway, waitForPoolHead, type TestGateway } from '../helpers/gateway.ts';
 
 const t = suite<{ tg: TestGateway; contract: Hex; txHash: Hex; blockHash: Hex; blockNumber: bigint }>('gateway rpc');
 const account = privateKeyToAccount(TEST_PRIVATE_KEYS[0]);
@@ -119,8 +119,7 @@ t('a batch is answered in order with per-call errors', async (ctx) => {
 t('100 identical concurrent calls reach the node at most once', async (ctx) => {
   const params = [`0x${'77'.repeat(20)}`, 'latest'];
   // Let the head tracker see the block the previous test mined: a new head rightly starts a new flight.
-  const nodeHead = Number(await ctx.tg.l2[0]!.rpc<string>('eth_blockNumber'));
-  await waitFor(() => ctx.tg.gw.pools.l2!.head()?.number === nodeHead, 5000, 'the pool head to settle');
+  await waitForPoolHead(ctx.tg);
   const before = ctx.tg.of('upstream.attempt').filter((e) => e.method === 'eth_getBalance').length;
   const answers = await Promise.all(Array.from({ length: 100 }, () => ctx.tg.rpc('eth_getBalance', params)));
   for (const a of answers) assert.is(a.result, '0x0');
