@@ -125,7 +125,7 @@ pg("the project's migrations apply through openDatabase and create the key table
     [],
     (r: { table_name: string }) => r.table_name,
   );
-  assert.equal(tables, ['api_keys', 'members', 'schema_migrations']);
+  for (const t of ['api_keys', 'members', 'schema_migrations']) assert.ok(tables.includes(t), `table ${t} exists`);
   assert.equal(await migrate(d.db), []);
   assert.not.ok(d.location.includes('postgres@'), 'location carries no user');
 });
@@ -148,7 +148,9 @@ embedded('two openers of one DATA_DIR migrate together: one owns the PGlite, eac
     assert.is(await a.db.one('SELECT count(*)::int AS n FROM schema_migrations', [], (r: { n: number }) => r.n), 3);
     assert.equal(await b.db.map('SELECT name FROM steps ORDER BY n', [], (r: { name: string }) => r.name), ['second', 'third']);
     assert.equal(await migrate(b.db, dir), []);
-    assert.equal(await migrate(a.db), ['001_members_and_api_keys.sql'], "the project's own migrations apply on PGlite");
+    const own = readMigrations().map((m) => m.name);
+    assert.ok(own.includes('001_members_and_api_keys.sql'));
+    assert.equal(await migrate(a.db), own, "the project's own migrations apply on PGlite");
   } finally {
     await b.close();
     await a.close();
