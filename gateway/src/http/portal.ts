@@ -9,7 +9,7 @@ import type { EventBus, Network } from '../events.ts';
 import { RateLimitedError } from '../portal/errors.ts';
 import type { Html } from '../portal/html.ts';
 import { page, type NavItem } from '../portal/layout.ts';
-import type { MemberAccess } from '../portal/memberAccess.ts';
+import type { PortalMembers } from '../portal/members.ts';
 import type { CreatedKeyView } from '../portal/pages/keys.ts';
 import type { ChallengeView } from '../portal/pages/signForm.ts';
 import { RateLimiter } from '../portal/rateLimit.ts';
@@ -31,7 +31,7 @@ export interface PortalDeps {
   networks: Partial<Record<Network, NetworkService>>;
   nonces: NonceStore;
   sessions: SessionStore;
-  members: MemberAccess;
+  members: PortalMembers;
 }
 
 export interface Session {

@@ -52,3 +52,11 @@ export class PortalUnavailableError extends GatewayError {
     super(RpcCode.ResourceUnavailable, 'The member database is unavailable right now; try again in a minute.', 503, { cause });
   }
 }
+
+/** A member may hold only so many active keys at once: enough for every node, not a key factory. */
+export class TooManyKeysError extends GatewayError {
+  override readonly name = 'TooManyKeysError';
+  constructor(activeKeys: number) {
+    super(RpcCode.LimitExceeded, `You already have ${activeKeys} active keys; revoke one in My keys before creating another.`, 409);
+  }
+}
