@@ -74,6 +74,23 @@ export class ApiKeyRepo {
     );
   }
 
+  /** Revoke a key only if it belongs to this member; null when it does not, or was already revoked. */
+  revokeForMember(id: string, memberAddress: string): Promise<ApiKeyListing | null> {
+    return this.db.oneOrNone<ApiKeyListing>(
+      `UPDATE api_keys SET revoked_at = now()
+        WHERE id = $1::bigint AND member_address = $2 AND revoked_at IS NULL RETURNING ${LISTING}`,
+      [id, memberAddress],
+    );
+  }
+
+  countActiveForMember(memberAddress: string): Promise<number> {
+    return this.db.one(
+      'SELECT count(*)::int AS n FROM api_keys WHERE member_address = $1 AND revoked_at IS NULL',
+      [memberAddress],
+      (r: { n: number }) => r.n,
+    );
+  }
+
   /** Record use of many keys in one statement; returns how many rows it updated. */
   async touch(ids: readonly string[], at: Date = new Date()): Promise<number> {
     if (ids.length === 0) return 0;
