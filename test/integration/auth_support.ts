@@ -1,0 +1,113 @@
+// Shared by the auth_* tests: the real gateway (Anvil nodes, PostgreSQL in a schema of the test file's own)
+// with a static active set, on a port known in advance so PUBLIC_URL (the challenge domain) matches it.
+import { createServer } from 'node:net';
+import pgPromise from 'pg-promise';
+import { privateKeyToAccount } from 'viem/accounts';
+import { startTestGateway, type TestGateway } from '../helpers/gateway.ts';
+import { TEST_PRIVATE_KEYS } from '../helpers/anvil.ts';
+
+export const orchestrator = privateKeyToAccount(TEST_PRIVATE_KEYS[0]);
+export const stranger = privateKeyToAccount(TEST_PRIVATE_KEYS[1]);
+
+export interface ChallengeJson {
+  message: string;
+  nonce: string;
+  issuedAt: string;
+  expiresAt: string;
+  typedData: { domain: unknown; message: Record<string, string> };
+}
+
+export interface AuthGateway {
+  tg: TestGateway;
+  base: string;
+  /** POST JSON to a path of the gateway, as an API client (no Origin). */
+  postJson(path: string, body: unknown, headers?: Record<string, string>): Promise<Response>;
+  /** POST a form, as the portal's own pages do (with our Origin). */
+  postForm(path: string, fields: Record<string, string>, headers?: Record<string, string>): Promise<Response>;
+  get(path: string, headers?: Record<string, string>): Promise<Response>;
+  challenge(): Promise<ChallengeJson>;
+  stop(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** A gateway whose active set is `activeSet` (default: the test orchestrator), synced before this resolves. */
+export async function startAuthGateway(schemaTag: string, env: Record<string, string> = {}, activeSet = [orchestrator.address]): Promise<AuthGateway> {
+  const baseUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+  const schema = `test_${schemaTag}_${process.pid}`;
+  const pgp = pgPromise({ noWarnings: true });
+  const admin = pgp(baseUrl);
+  await admin.none('DROP SCHEMA IF EXISTS $1:name CASCADE; CREATE SCHEMA $1:name', [schema]);
+  const dbUrl = new URL(baseUrl);
+  dbUrl.searchParams.set('options', `-c search_path=${schema}`);
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  let tg: TestGateway;
+  try {
+    tg = await startTestGateway({
+      l2Nodes: 1,
+      l1Nodes: 1,
+      env: {
+        PORT: String(port),
+        PUBLIC_URL: base,
+        DATABASE_URL: dbUrl.toString(),
+        ORCHESTRATOR_SOURCE: `static:${activeSet.join(',')}`,
+        OPERATOR_NAME: 'Test Operator',
+        OPERATOR_CONTACT: 'ops@example.org',
+        USAGE_FLUSH_INTERVAL_MS: '200',
+        KEY_CACHE_TTL_MS: '60000',
+        ...env,
+      },
+    });
+  } catch (err) {
+    await admin.none('DROP SCHEMA IF EXISTS $1:name CASCADE', [schema]);
+    await admin.$pool.end();
+    throw err;
+  }
+  await tg.gw.sync?.syncNow();
+  const timeout = () => AbortSignal.timeout(20_000);
+  const harness: AuthGateway = {
+    tg,
+    base,
+    postJson: (path, body, headers = {}) =>
+      fetch(`${base}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json', ...headers },
+        body: typeof body === 'string' ? body : JSON.stringify(body),
+        redirect: 'manual',
+        signal: timeout(),
+      }),
+    postForm: (path, fields, headers = {}) =>
+      fetch(`${base}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', origin: base, accept: 'text/html', ...headers },
+        body: new URLSearchParams(fields).toString(),
+        redirect: 'manual',
+        signal: timeout(),
+      }),
+    get: (path, headers = {}) => fetch(`${base}${path}`, { headers, redirect: 'manual', signal: timeout() }),
+    async challenge() {
+      const res = await harness.postJson('/auth/challenge', {});
+      if (res.status !== 200) throw new Error(`challenge: HTTP ${res.status} ${await res.text()}`);
+      return (await res.json()) as ChallengeJson;
+    },
+    async stop() {
+      await tg.stop();
+      await admin.none('DROP SCHEMA IF EXISTS $1:name CASCADE', [schema]);
+      await admin.$pool.end();
+    },
+  };
+  return harness;
+}
+
+/** The session cookie (name=value) a sign-in response set. */
+export function cookieOf(res: Response): string {
+  const header = res.headers.get('set-cookie') ?? '';
+  return header.split(';')[0] ?? '';
+}
