@@ -53,6 +53,7 @@ const targets: Array<[string, string, string[], string]> = [
   ['bare memory server', 'baselineServer.ts', ['memory', anvil.url], HIT],
   ['gateway cache hit', 'gatewayServer.ts', [anvil.url], HIT],
   ['gateway cache hit + telemetry', 'gatewayServer.ts', [anvil.url, 'telemetry'], HIT],
+  ['gateway cache hit + telemetry, every request logged', 'gatewayServer.ts', [anvil.url, 'telemetry-all'], HIT],
   ['bare proxy', 'baselineServer.ts', ['proxy', anvil.url], PASS],
   ['gateway pass-through', 'gatewayServer.ts', [anvil.url], PASS],
 ];
@@ -84,6 +85,8 @@ console.log('| --- | --- | --- | --- | --- | --- |');
 console.log(row('bare memory server'));
 console.log(row('gateway cache hit', 'bare memory server', 0.6));
 console.log(row('gateway cache hit + telemetry', 'gateway cache hit', 0.85));
+console.log(row('gateway cache hit + telemetry, every request logged', 'gateway cache hit', 0.85));
 console.log(row('bare proxy'));
 console.log(row('gateway pass-through', 'bare proxy', 0.8));
-console.log(`\ntelemetry overhead on the cache-hit path: ${(overhead * 100).toFixed(1)} % (target <= 15 %)`);
+const overheadAll = 1 - best('gateway cache hit + telemetry, every request logged').rps / best('gateway cache hit').rps;
+console.log(`\ntelemetry overhead on the cache-hit path: ${(overhead * 100).toFixed(1)} % with the defaults (target <= 15 %), ${(overheadAll * 100).toFixed(1)} % with every request logged`);

@@ -49,6 +49,8 @@ test('npm start: serves, exposes database and member gauges on the metrics port,
     await database.close();
     const res = await fetch(`${base}/api/${key}/l2`, { method: 'POST', body: '{"jsonrpc":"2.0","id":1,"method":"eth_chainId"}' });
     assert.equal(await res.json(), { jsonrpc: '2.0', id: 1, result: '0xa4b1' });
+    const denied = await fetch(`${base}/api/${'x'.repeat(43)}/l2`, { method: 'POST', body: '{"jsonrpc":"2.0","id":1,"method":"eth_chainId"}' });
+    assert.is(denied.status, 401);
 
     const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
     assert.match(metrics, /^gateway_database_up 1$/m);
@@ -62,7 +64,9 @@ test('npm start: serves, exposes database and member gauges on the metrics port,
     const lines = out.split('\n').filter((l) => l.startsWith('{'));
     assert.ok(lines.length >= 2, 'JSON log lines');
     for (const l of lines) JSON.parse(l);
-    assert.ok(lines.some((l) => l.includes('"request completed"') && l.includes('"eth_chainId"')));
+    // LOG_REQUESTS=errors by default: the ok call leaves no line, the refused one does
+    assert.not.ok(lines.some((l) => l.includes('"request completed"') && l.includes('"eth_chainId"')));
+    assert.ok(lines.some((l) => l.includes('"request completed"') && l.includes('"deny_reason":"unknown_key"')));
     assert.not.ok(out.includes(key), 'the key never reaches the logs');
   } finally {
     child.kill('SIGKILL');

@@ -27,7 +27,7 @@ async function start(env: Record<string, string> = {}): Promise<{ bus: EventBus;
   const out = sink();
   const errors: unknown[] = [];
   const bus = new EventBus((err) => errors.push(err));
-  const telemetry = await startTelemetry(bus, loadTelemetryConfig({ METRICS_PORT: '0', METRICS_HOST: '127.0.0.1', ...env }), { logDestination: out.stream });
+  const telemetry = await startTelemetry(bus, loadTelemetryConfig({ METRICS_PORT: '0', METRICS_HOST: '127.0.0.1', LOG_REQUESTS: 'all', ...env }), { logDestination: out.stream });
   return { bus, telemetry, out, errors };
 }
 
@@ -166,7 +166,7 @@ test('a log destination that throws never reaches the emitter, and metrics keep 
 test('per-request facts are bounded: requests that never complete age out of memory', () => {
   const out = sink();
   const bus = new EventBus();
-  const logs = new RequestLogs(createLogger({ level: 'info', serviceName: 't', destination: out.stream }), undefined, { maxOpen: 10, maxAgeMs: 60_000 });
+  const logs = new RequestLogs(createLogger({ level: 'info', serviceName: 't', destination: out.stream }), undefined, 'all', { maxOpen: 10, maxAgeMs: 60_000 });
   logs.subscribe(bus);
   for (let i = 0; i < 100; i++) {
     bus.emit({ type: 'upstream.attempt', requestId: `q${i}`, network: 'l2', node: `n${i}`, method: 'eth_call', attempt: 1, outcome: 'ok', durationMs: 1, startTime: Date.now() });
@@ -176,6 +176,23 @@ test('per-request facts are bounded: requests that never complete age out of mem
   const [oldest, newest] = out.lines();
   assert.is(oldest?.node, undefined); // evicted
   assert.is(newest?.node, 'n99');
+});
+
+test('LOG_REQUESTS=errors (the default): an ok request leaves no line, an error or a denial does', async () => {
+  const out = sink();
+  const bus = new EventBus();
+  const telemetry = await startTelemetry(bus, loadTelemetryConfig({ METRICS_PORT: '0', METRICS_HOST: '127.0.0.1' }), { logDestination: out.stream });
+  try {
+    bus.emit({ type: 'request.completed', requestId: 'ok1', network: 'l2', method: 'eth_chainId', httpStatus: 200, durationMs: 1 });
+    bus.emit({ type: 'request.completed', requestId: 'err1', network: 'l2', method: 'eth_call', httpStatus: 200, errorCode: -32002, durationMs: 1 });
+    bus.emit({ type: 'access.denied', requestId: 'den1', network: 'l1', reason: 'unknown_key' });
+    bus.emit({ type: 'request.completed', requestId: 'den1', network: 'l1', method: 'invalid', httpStatus: 401, errorCode: -32001, durationMs: 1 });
+    const lines = out.lines() as Array<{ request_id?: string; outcome?: string }>;
+    const ids = lines.filter((l) => l.request_id).map((l) => `${l.request_id}:${l.outcome}`);
+    assert.equal(ids, ['err1:error', 'den1:denied']);
+  } finally {
+    await telemetry.shutdown();
+  }
 });
 
 test.run();

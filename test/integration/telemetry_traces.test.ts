@@ -12,7 +12,7 @@ import { RequestSpans } from '../../gateway/src/telemetry/requestSpans.ts';
 
 const KEY = 'q3Jx0d5yqk2m1Zb7n8v6c4x2z0a9s8d7f6g5h4j3k2l';
 const MEMBER = '0x1111111111111111111111111111111111111111';
-const BASE_ENV = { METRICS_PORT: '0', METRICS_HOST: '127.0.0.1', OTEL_BSP_SCHEDULE_DELAY: '50' };
+const BASE_ENV = { METRICS_PORT: '0', METRICS_HOST: '127.0.0.1', OTEL_BSP_SCHEDULE_DELAY: '50', LOG_REQUESTS: 'all' };
 
 interface Harness {
   bus: EventBus;

@@ -94,7 +94,7 @@ test('circular objects and non-string values do not break logging', () => {
   const line = parsed()[0] as { loop: Record<string, unknown> };
   assert.is(line.loop.n, 1);
   assert.is(line.loop.ok, true);
-  assert.is(line.loop.self, '[circular]');
+  assert.is(line.loop.self, '[Circular]'); // pino's own cycle marker
 });
 
 test('the level filters lines', () => {

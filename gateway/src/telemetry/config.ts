@@ -26,9 +26,13 @@ export interface LokiConfig {
   timeoutMs: number;
 }
 
+/** Which completed requests get a log line: every one, or only those not answered ok (the default). */
+export type RequestLogMode = 'all' | 'errors';
+
 export interface TelemetryConfig {
   serviceName: string;
   logLevel: LogLevel;
+  requestLogs: RequestLogMode;
   metrics: { host: string; port: number };
   /** Absent: no tracer, no span objects at all. */
   traces?: TraceExportConfig;
@@ -42,6 +46,7 @@ export function loadTelemetryConfig(env: Env = process.env): TelemetryConfig {
   const config: TelemetryConfig = {
     serviceName: env.OTEL_SERVICE_NAME?.trim() || 'community-rpc-gateway',
     logLevel: logLevel(env),
+    requestLogs: requestLogMode(env),
     metrics: {
       host: env.METRICS_HOST?.trim() || '0.0.0.0',
       port: int(env, 'METRICS_PORT', 9464, 0, 65535),
@@ -53,6 +58,13 @@ export function loadTelemetryConfig(env: Env = process.env): TelemetryConfig {
   const loki = lokiConfig(env);
   if (loki) config.loki = loki;
   return config;
+}
+
+function requestLogMode(env: Env): RequestLogMode {
+  const raw = env.LOG_REQUESTS?.trim().toLowerCase();
+  if (!raw) return 'errors';
+  if (raw !== 'all' && raw !== 'errors') throw new ConfigError('LOG_REQUESTS', `must be all or errors, got "${raw.slice(0, 40)}"`);
+  return raw;
 }
 
 function logLevel(env: Env): LogLevel {

@@ -62,7 +62,7 @@ export async function startTelemetry(bus: EventBus, cfg: TelemetryConfig, opts: 
   // Without a trace endpoint there is no tracer and no span subscriber: no span objects at all.
   const tracing = cfg.traces ? startTracing(cfg.traces, { name: cfg.serviceName, version }, opts.spanExporter) : undefined;
   const spans = tracing ? new RequestSpans(tracing.tracer) : undefined;
-  const logs = new RequestLogs(logger, spans ? (requestId) => spans.ids(requestId) : undefined);
+  const logs = new RequestLogs(logger, spans ? (requestId) => spans.ids(requestId) : undefined, cfg.requestLogs);
 
   // Order matters: the bus calls listeners in subscription order, and the completed-request log
   // line must read the trace id before the span subscriber ends (and forgets) the request's span.

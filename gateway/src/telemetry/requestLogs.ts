@@ -3,6 +3,7 @@
 import type { Logger } from 'pino';
 import type { EventBus, EventOf, Network } from '../events.ts';
 import { requestOutcome, safeText } from './requestOutcome.ts';
+import type { RequestLogMode } from './config.ts';
 import type { TraceIds } from './requestSpans.ts';
 
 /** What the completed-request line reports beyond the completion event itself. */
@@ -29,6 +30,8 @@ export class RequestLogs {
     private readonly log: Logger,
     /** The open server span of a request, when tracing is on. */
     private readonly traceIds: (requestId: string) => TraceIds | undefined = () => undefined,
+    /** 'errors': a request answered ok leaves no line (metrics and traces count it); anything else does. */
+    private readonly mode: RequestLogMode = 'all',
     private readonly limits: RequestLogLimits = { maxOpen: 10_000, maxAgeMs: 10 * 60_000 },
   ) {}
 
@@ -108,6 +111,8 @@ export class RequestLogs {
   private completed(e: EventOf<'request.completed'>): void {
     const f = this.facts.get(e.requestId);
     this.facts.delete(e.requestId);
+    const outcome = requestOutcome(e, f?.denyReason !== undefined);
+    if (this.mode === 'errors' && outcome === 'ok' && !(f?.callErrors)) return;
     const batch = e.method === 'batch';
     this.log.info(
       {
@@ -117,7 +122,7 @@ export class RequestLogs {
         method: safeText(e.method, 64),
         member: e.memberAddress,
         duration_ms: ms(e.durationMs),
-        outcome: requestOutcome(e, f?.denyReason !== undefined),
+        outcome,
         http_status: e.httpStatus,
         error_code: e.errorCode,
         deny_reason: f?.denyReason,
