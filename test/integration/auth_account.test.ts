@@ -8,7 +8,7 @@ import { cookieOf, orchestrator, startAuthGateway, stranger, type AuthGateway } 
 let h: AuthGateway;
 
 test.before(async () => {
-  h = await startAuthGateway('auth_account', { AUTH_RATE_BURST: '200', MAX_KEYS_PER_MEMBER: '3' });
+  h = await startAuthGateway('auth_account', { env: { AUTH_RATE_BURST: '200', MAX_KEYS_PER_MEMBER: '3' } });
 });
 
 test.after(async () => {

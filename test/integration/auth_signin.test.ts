@@ -12,7 +12,7 @@ import { orchestrator, startAuthGateway, stranger, type AuthGateway } from './au
 let h: AuthGateway;
 
 test.before(async () => {
-  h = await startAuthGateway('auth_signin', { AUTH_RATE_BURST: '200' });
+  h = await startAuthGateway('auth_signin', { env: { AUTH_RATE_BURST: '200' } });
 });
 
 test.after(async () => {

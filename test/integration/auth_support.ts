@@ -37,8 +37,18 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-/** A gateway whose active set is `activeSet` (default: the test orchestrator), synced before this resolves. */
-export async function startAuthGateway(schemaTag: string, env: Record<string, string> = {}, activeSet = [orchestrator.address]): Promise<AuthGateway> {
+export interface AuthGatewayOptions {
+  /** Extra environment for the gateway's config. */
+  env?: Record<string, string>;
+  /** Default: the test orchestrator. */
+  activeSet?: string[];
+  /** 'https' as behind a TLS-terminating proxy: PUBLIC_URL is https, the gateway itself still speaks http here. */
+  publicScheme?: 'http' | 'https';
+}
+
+/** A gateway whose active set is synced (to the test orchestrator by default) before this resolves. */
+export async function startAuthGateway(schemaTag: string, options: AuthGatewayOptions = {}): Promise<AuthGateway> {
+  const activeSet = options.activeSet ?? [orchestrator.address];
   const baseUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
   const schema = `test_${schemaTag}_${process.pid}`;
   const pgp = pgPromise({ noWarnings: true });
@@ -55,14 +65,14 @@ export async function startAuthGateway(schemaTag: string, env: Record<string, st
       l1Nodes: 1,
       env: {
         PORT: String(port),
-        PUBLIC_URL: base,
+        PUBLIC_URL: `${options.publicScheme ?? 'http'}://127.0.0.1:${port}`,
         DATABASE_URL: dbUrl.toString(),
         ORCHESTRATOR_SOURCE: `static:${activeSet.join(',')}`,
         OPERATOR_NAME: 'Test Operator',
         OPERATOR_CONTACT: 'ops@example.org',
         USAGE_FLUSH_INTERVAL_MS: '200',
         KEY_CACHE_TTL_MS: '60000',
-        ...env,
+        ...options.env,
       },
     });
   } catch (err) {

@@ -12,17 +12,7 @@ import type { ChallengeView, SignInPurpose } from '../portal/pages/signForm.ts';
 import { clearedSessionCookie, csrfToken, hashSessionToken, newSessionToken, readSessionToken, sessionCookie } from '../portal/session.ts';
 import { signIn } from '../portal/signIn.ts';
 import { challengeView, type Portal } from './portal.ts';
-import {
-  asPortalError,
-  assertSameOrigin,
-  errorBody,
-  optionalText,
-  portalStatus,
-  prefersJson,
-  readFields,
-  sendJson,
-  type Fields,
-} from './portalHttp.ts';
+import { asPortalError, assertSameOrigin, errorStatus, optionalText, prefersJson, readFields, sendError, sendJson, type Fields } from './portalHttp.ts';
 
 /** A challenge shown again after a failed attempt must leave the member time to sign it. */
 const REUSE_MARGIN_MS = 60_000;
@@ -38,7 +28,7 @@ export function authRoutes(router: Router, portal: Portal): void {
       sendJson(ctx, 200, challengeJson(challenge));
     } catch (err) {
       const error = asPortalError(err, bus, 'auth.challenge');
-      sendJson(ctx, portalStatus(error), errorBody(error));
+      sendError(ctx, error);
     }
   });
 
@@ -79,7 +69,7 @@ export function authRoutes(router: Router, portal: Portal): void {
       }
     } catch (err) {
       const error = asPortalError(err, bus, 'auth.verify');
-      if (!fields || fields.json) sendJson(ctx, portalStatus(error), errorBody(error));
+      if (!fields || fields.json) sendError(ctx, error);
       else await retryPage(ctx, portal, purpose, error, fields);
     }
   });
@@ -99,7 +89,7 @@ export function authRoutes(router: Router, portal: Portal): void {
       }
     } catch (err) {
       const error = asPortalError(err, bus, 'auth.logout');
-      sendJson(ctx, portalStatus(error), errorBody(error));
+      sendError(ctx, error);
     }
   });
 }
@@ -136,7 +126,7 @@ async function retryPage(ctx: Context, portal: Portal, purpose: SignInPurpose, e
     }
   }
   const values = { signature: text('signature'), address: text('address'), label: text('label') };
-  const status = portalStatus(error);
+  const status = errorStatus(ctx, error);
   if (purpose === 'key') portal.sendPage(ctx, status, { title: 'Get a key', nav: 'new-key' }, newKeyBody({ challenge, problem, values }));
   else portal.sendPage(ctx, status, { title: 'Sign in', nav: 'account' }, signInBody({ challenge, problem, values }));
 }

@@ -5,7 +5,7 @@ import type { EventBus } from '../events.ts';
 import { redactApiKeys } from '../redact.ts';
 import { GatewayError, InternalError } from '../rpc/errors.ts';
 import { describeDbError } from '../store/errors.ts';
-import { BadInputError, CsrfRejectedError, PortalUnavailableError } from '../portal/errors.ts';
+import { BadInputError, CsrfRejectedError, PortalUnavailableError, RateLimitedError } from '../portal/errors.ts';
 import { CONTENT_SECURITY_POLICY } from '../portal/layout.ts';
 import { readBody } from './body.ts';
 
@@ -126,16 +126,25 @@ export function asPortalError(err: unknown, bus: EventBus, where: string): Gatew
 }
 
 /** The JSON error body: the member-facing message and a stable reason word for programs. */
-export function errorBody(error: GatewayError): { error: string; reason: string } {
+function errorBody(error: GatewayError): { error: string; reason: string } {
   const problem = (error as { problem?: unknown }).problem;
   const reason = typeof problem === 'string' ? problem : error.name.replace(/Error$/, '').replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase();
   return { error: error.message, reason };
 }
 
-/** JSON-RPC errors travel with HTTP 200; on the portal an internal error is a 500 and any other a 400. */
-export function portalStatus(error: GatewayError): number {
+/**
+ * The HTTP status of an error on the portal, with Retry-After when the client is being rate limited.
+ * JSON-RPC errors travel with HTTP 200; here an internal error is a 500 and any other a 400.
+ */
+export function errorStatus(ctx: Context, error: GatewayError): number {
+  if (error instanceof RateLimitedError) ctx.set('Retry-After', String(error.retryAfterSeconds));
   if (error instanceof InternalError) return 500;
   return error.httpStatus === 200 ? 400 : error.httpStatus;
+}
+
+/** An error as JSON: the member-facing message and a stable reason word. */
+export function sendError(ctx: Context, error: GatewayError): void {
+  sendJson(ctx, errorStatus(ctx, error), errorBody(error));
 }
 
 function looksLikeDatabaseFailure(err: unknown): boolean {

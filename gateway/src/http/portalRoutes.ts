@@ -13,7 +13,7 @@ import { homeBody } from '../portal/pages/home.ts';
 import { keyCreatedBody, newKeyBody } from '../portal/pages/keys.ts';
 import { csrfTokenMatches } from '../portal/session.ts';
 import { challengeView, NETWORK_TITLES, type Portal, type Session } from './portal.ts';
-import { asPortalError, assertSameOrigin, errorBody, optionalText, portalStatus, prefersJson, readFields, sendJson, type Fields } from './portalHttp.ts';
+import { asPortalError, assertSameOrigin, errorStatus, optionalText, prefersJson, readFields, sendError, sendJson, type Fields } from './portalHttp.ts';
 
 const KEY_ID = /^\d{1,18}$/;
 
@@ -38,7 +38,7 @@ export function portalRoutes(router: Router, portal: Portal): void {
       portal.sendPage(ctx, 200, { title: 'Get a key', nav: 'new-key' }, newKeyBody({ challenge }));
     } catch (err) {
       const error = asPortalError(err, bus, 'portal.new_key');
-      portal.sendPage(ctx, portalStatus(error), { title: 'Get a key', nav: 'new-key' }, newKeyBody({ problem: error.message }));
+      portal.sendPage(ctx, errorStatus(ctx, error), { title: 'Get a key', nav: 'new-key' }, newKeyBody({ problem: error.message }));
     }
   });
 
@@ -137,11 +137,11 @@ export function portalRoutes(router: Router, portal: Portal): void {
   function failure(ctx: Context, err: unknown, where: string): void {
     const error = asPortalError(err, bus, where);
     if (prefersJson(ctx)) {
-      sendJson(ctx, portalStatus(error), errorBody(error));
+      sendError(ctx, error);
       return;
     }
     const again = error instanceof SessionRequiredError ? html`<a href="/account">Sign in again</a>` : html`<a href="/account">Back to My keys</a>`;
-    portal.sendPage(ctx, portalStatus(error), { title: 'My keys', nav: 'account' }, html`<h1>My keys</h1>${box('error', 'That did not work', html`<p>${error.message}</p>`)}<p>${again}</p>`);
+    portal.sendPage(ctx, errorStatus(ctx, error), { title: 'My keys', nav: 'account' }, html`<h1>My keys</h1>${box('error', 'That did not work', html`<p>${error.message}</p>`)}<p>${again}</p>`);
   }
 }
 

@@ -1,0 +1,61 @@
+// Bounds of sign-in on the real gateway: challenges expire (a 1 s lifetime here), challenge issuance is
+// rate limited per client IP before anything is written, and behind TLS the session cookie is Secure.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { orchestrator, startAuthGateway, type AuthGateway } from './auth_support.ts';
+
+let h: AuthGateway;
+
+test.before(async () => {
+  h = await startAuthGateway('auth_limits', {
+    publicScheme: 'https',
+    env: { CHALLENGE_TTL_MS: '1000', AUTH_RATE_PER_MINUTE: '1', AUTH_RATE_BURST: '3' },
+  });
+});
+
+test.after(async () => {
+  await h?.stop();
+});
+
+const nonces = async () => Number((await h.tg.gw.database.db.one('SELECT count(*) AS n FROM signin_nonces')).n);
+
+test('behind TLS (https PUBLIC_URL) the session cookie is Secure and __Host- prefixed, and it opens My keys', async () => {
+  const c = await h.challenge();
+  const res = await h.postJson('/auth/verify', { message: c.message, signature: await orchestrator.signMessage({ message: c.message }), purpose: 'session' });
+  assert.is(res.status, 200, await res.clone().text());
+  const header = res.headers.get('set-cookie') ?? '';
+  assert.match(header, /^__Host-gw_session=[A-Za-z0-9_-]{43}; Path=\/; HttpOnly; SameSite=Strict; Max-Age=\d+; Secure$/);
+  const cookie = header.split(';')[0]!;
+  assert.is((await h.get('/account', { cookie, accept: 'application/json' })).status, 200);
+  assert.is((await h.get('/account', { cookie: cookie.replace('__Host-', ''), accept: 'application/json' })).status, 401, 'the plain name is not read over https');
+});
+
+test('a challenge signed in time but presented after its expiry is refused with 400 "expired"', async () => {
+  const c = await h.challenge();
+  assert.is(Date.parse(c.expiresAt) - Date.parse(c.issuedAt), 1000);
+  const signature = await orchestrator.signMessage({ message: c.message });
+  await new Promise((r) => setTimeout(r, Math.max(0, Date.parse(c.expiresAt) - Date.now()) + 50));
+  const res = await h.postJson('/auth/verify', { message: c.message, signature });
+  assert.is(res.status, 400);
+  const body = (await res.json()) as { reason: string; error: string };
+  assert.is(body.reason, 'expired');
+  assert.match(body.error, /expired at .*get a new challenge/);
+});
+
+test('past its burst a client gets 429 with Retry-After, and nothing more is written; a forged X-Forwarded-For does not help', async () => {
+  const first = await h.postJson('/auth/challenge', {});
+  assert.is(first.status, 200, 'the burst of 3 had one challenge left');
+  const before = await nonces();
+  for (const headers of [{}, { 'x-forwarded-for': '203.0.113.7' }]) {
+    const res = await h.postJson('/auth/challenge', {}, headers);
+    assert.is(res.status, 429);
+    assert.ok(Number(res.headers.get('retry-after')) > 0);
+    assert.is(((await res.json()) as { reason: string }).reason, 'rate_limited');
+  }
+  const page = await h.get('/keys/new', { accept: 'text/html' });
+  assert.is(page.status, 429);
+  assert.match(await page.text(), /Too many sign-in attempts/);
+  assert.is(await nonces(), before, 'refused challenges were never stored');
+});
+
+test.run();
