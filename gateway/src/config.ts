@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { ConfigError, envBool as bool, envInt as int, envList as list, type Env } from './env.ts';
 import type { Network } from './events.ts';
 import { loadPortalConfig, type PortalConfig } from './portal/config.ts';
+import { loadMembershipConfig, type MembershipConfig } from './access/membershipConfig.ts';
 
 export interface NodeConfig {
   /** Shown in /status, metrics and logs. Never the URL: URLs often carry provider credentials. */
@@ -63,6 +64,8 @@ export interface Config {
   };
   /** Sign-in and the member portal (portal/config.ts). */
   portal: PortalConfig;
+  /** The active-set sync, the grace period, usage flushing (access/membershipConfig.ts). */
+  membership: MembershipConfig;
 }
 
 export { ConfigError };
@@ -159,6 +162,7 @@ export function loadConfig(env: Env = process.env): Config {
       keyCacheMax: int(env, 'KEY_CACHE_MAX', 10_000, 1, 10_000_000),
     },
     portal: loadPortalConfig(env),
+    membership: loadMembershipConfig(env),
   };
   if (config.upstream.breakerMaxCooldownMs < config.upstream.breakerCooldownMs) {
     throw new ConfigError('BREAKER_MAX_COOLDOWN_MS', 'must be at least BREAKER_COOLDOWN_MS');

@@ -3,12 +3,15 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
-import { KeyResolver } from './access/keyResolver.ts';
+import { createActiveSetSync } from './access/activeSetSync.ts';
+import { MemberAccess } from './access/memberAccess.ts';
 import { CachingCaller } from './cache/cachingCaller.ts';
 import { ResponseCache } from './cache/store.ts';
 import type { Config } from './config.ts';
 import { EventBus, type Network } from './events.ts';
 import { createApp, type NetworkService } from './http/app.ts';
+import { portalStores } from './http/portalRouter.ts';
+import type { OrchestratorSync } from './orchestrators/sync.ts';
 import { openDatabase, type Database } from './store/db.ts';
 import { NodePool } from './upstream/pool.ts';
 
@@ -21,6 +24,10 @@ export interface Gateway {
   bus: EventBus;
   database: Database;
   pools: Partial<Record<Network, NodePool>>;
+  /** Key checks, usage counting, and eviction of keys changed elsewhere. */
+  access: MemberAccess;
+  /** The active-set sync, unless ORCHESTRATOR_SYNC_ENABLED is off. */
+  sync: OrchestratorSync | undefined;
   stop(): Promise<void>;
 }
 
@@ -33,8 +40,8 @@ export interface GatewayOptions {
 export async function startGateway(config: Config, options: GatewayOptions = {}): Promise<Gateway> {
   const bus = options.bus ?? new EventBus();
   const database = await openDatabase(config, { migrate: true, bus });
-  const keys = new KeyResolver(database, config.access, bus);
-  keys.start();
+  const access = new MemberAccess(database, config, bus);
+  await access.start();
 
   const pools: Partial<Record<Network, NodePool>> = {};
   const services: Partial<Record<Network, NetworkService>> = {};
@@ -53,10 +60,16 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     };
   }
 
-  await options.beforeListen?.({ bus, database, pools });
-  for (const pool of Object.values(pools)) pool.start();
+  const sync = config.membership.syncEnabled
+    ? createActiveSetSync({ database, config: config.membership, bus, l2: services.l2?.caller, announce: (c) => access.keysChanged(c) })
+    : undefined;
 
-  const app = createApp({ config, bus, access: keys, networks: services, database, version: VERSION });
+  await options.beforeListen?.({ bus, database, pools, access, sync });
+  for (const pool of Object.values(pools)) pool.start();
+  sync?.start(); // a failed sync (no network yet) retries with backoff; serving never waits for it
+
+  const portal = portalStores(database, config, bus, (c) => access.keysChanged(c));
+  const app = createApp({ config, bus, access, networks: services, database, version: VERSION, portal });
   const server = createServer(app.callback());
   server.keepAliveTimeout = 65_000; // longer than common load balancers' idle timeout
   server.headersTimeout = 66_000;
@@ -71,14 +84,17 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     bus,
     database,
     pools,
+    access,
+    sync,
     stop: () =>
       (stopping ??= (async () => {
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeIdleConnections();
         });
+        await sync?.stop();
         await Promise.all(Object.values(pools).map((p) => p.stop()));
-        await keys.stop();
+        await access.stop();
         await database.close();
       })()),
   };

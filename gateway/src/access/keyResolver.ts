@@ -7,6 +7,7 @@ import type { Config } from '../config.ts';
 import type { DenyReason, EventBus } from '../events.ts';
 import { ApiKeyRepo, type ApiKeyRecord } from '../store/apiKeys.ts';
 import { describeDbError, StoreError } from '../store/errors.ts';
+import type { KeyChange } from '../store/keyChanges.ts';
 import { hashApiKey, isWellFormedApiKey } from './apiKey.ts';
 
 export type KeyCheck = { ok: true; keyId: string; memberAddress: string } | { ok: false; reason: DenyReason };
@@ -33,6 +34,7 @@ export interface KeyResolverOptions {
 interface Entry {
   check: KeyCheck;
   keyId?: string;
+  memberAddress?: string;
   freshUntil: number;
 }
 
@@ -45,6 +47,8 @@ export class KeyResolver {
   private readonly inflight = new Map<string, Promise<KeyCheck>>();
   private touched = new Set<string>();
   private dbRetryAt = 0;
+  /** Bumped by every eviction: a look-up that started before one must not cache what it read. */
+  private evictions = 0;
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> | undefined;
   private readonly ttlMs: number;
@@ -78,8 +82,11 @@ export class KeyResolver {
     if (Date.now() < this.dbRetryAt) return fallback(entry);
     let pending = this.inflight.get(hash);
     if (!pending) {
-      pending = this.lookup(hash).finally(() => this.inflight.delete(hash));
-      this.inflight.set(hash, pending);
+      const lookup: Promise<KeyCheck> = this.lookup(hash).finally(() => {
+        if (this.inflight.get(hash) === lookup) this.inflight.delete(hash);
+      });
+      pending = lookup;
+      this.inflight.set(hash, lookup);
     }
     return pending;
   }
@@ -91,9 +98,27 @@ export class KeyResolver {
 
   /** Forget a cached answer, by key id or key hash (after a revocation in this process). */
   invalidate(keyIdOrHash: string): void {
+    this.forgetInflight();
     if (this.cache.delete(keyIdOrHash)) return;
     for (const [hash, entry] of this.cache.entries()) {
       if (entry.keyId === keyIdOrHash) this.cache.delete(hash);
+    }
+  }
+
+  /** Forget cached answers for changed keys or members' keys (revocations, membership changes). */
+  evict(change: KeyChange): void {
+    this.forgetInflight();
+    if (change.all) {
+      this.cache.clear();
+      return;
+    }
+    const ids = new Set(change.keyIds ?? []);
+    const addresses = new Set([...(change.addresses ?? []), ...(change.address ? [change.address] : [])].map((a) => a.toLowerCase()));
+    if (ids.size === 0 && addresses.size === 0) return;
+    for (const [hash, entry] of this.cache.entries()) {
+      if ((entry.keyId !== undefined && ids.has(entry.keyId)) || (entry.memberAddress !== undefined && addresses.has(entry.memberAddress))) {
+        this.cache.delete(hash);
+      }
     }
   }
 
@@ -133,7 +158,14 @@ export class KeyResolver {
     }
   }
 
+  /** Look-ups in flight may have read the old state: later callers start their own. */
+  private forgetInflight(): void {
+    this.evictions++;
+    this.inflight.clear();
+  }
+
   private async lookup(hash: string): Promise<KeyCheck> {
+    const evictions = this.evictions;
     let record: ApiKeyRecord | null;
     try {
       record = await withTimeout(this.store.findByHash(hash), this.lookupTimeoutMs);
@@ -143,10 +175,11 @@ export class KeyResolver {
       return fallback(this.cache.get(hash));
     }
     const check = toCheck(record);
+    if (evictions !== this.evictions) return check; // an eviction came while we read: this answer may predate it
     const known = record !== null;
     this.cache.set(
       hash,
-      { check, keyId: record?.id, freshUntil: Date.now() + (known ? this.ttlMs : this.negativeTtlMs) },
+      { check, keyId: record?.id, memberAddress: record?.memberAddress, freshUntil: Date.now() + (known ? this.ttlMs : this.negativeTtlMs) },
       // Unknown keys are not worth keeping past their short TTL; known ones serve stale-if-error.
       { ttl: Math.max(1, known ? this.ttlMs + this.staleIfErrorMs : this.negativeTtlMs) },
     );

@@ -17,7 +17,8 @@ export type KeyCheck = { ok: true; keyId: string; memberAddress: string } | { ok
 
 export interface AccessCheck {
   resolve(key: string): Promise<KeyCheck>;
-  touch(keyId: string): void;
+  /** One request made with this key on this network (last use and usage counts, written in batches). */
+  touch(keyId: string, network: Network): void;
 }
 
 
@@ -125,7 +126,7 @@ export function createApp(deps: AppDeps): Koa {
       }
       memberAddress = check.memberAddress;
       keyId = check.keyId;
-      deps.access.touch(check.keyId);
+      deps.access.touch(check.keyId, network);
       if (deps.bus.has('access.granted')) {
         deps.bus.emit({ type: 'access.granted', requestId, network, memberAddress, keyId });
       }
