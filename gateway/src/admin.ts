@@ -1,4 +1,5 @@
-// The operator's command: create, list and revoke API keys. Works whether or not the gateway runs,
+// The operator's command: API keys (create, list, revoke) and operator grants of membership (grant, revoke,
+// list). Works whether or not the gateway runs,
 // on PostgreSQL or the embedded database (through the running gateway's socket, or by opening it).
 // Usage: npm run admin -- help
 import { resolve } from 'node:path';
@@ -6,8 +7,11 @@ import { pathToFileURL } from 'node:url';
 import { ConfigError, loadConfig } from './config.ts';
 import { normalizeAddress } from './access/address.ts';
 import { createMemberKey, listKeys, parseKeyReference, revokeKey } from './access/memberKeys.ts';
+import { grantMembership, revokeMembership } from './access/membership.ts';
 import type { ApiKeyListing } from './store/apiKeys.ts';
 import { openDatabase, type Database } from './store/db.ts';
+import { notifyKeysChanged } from './store/keyChanges.ts';
+import { MemberRepo, type Member, type MemberListing } from './store/members.ts';
 import { GatewayError, RpcCode } from './rpc/errors.ts';
 
 const USAGE = `Usage: npm run admin -- <command>
@@ -21,6 +25,14 @@ Commands:
   key revoke <id | prefix | key>
       Revoke one key, named by its id, the start of its prefix (at least 4 characters) or the key itself.
       A prefix that matches several keys is refused.
+  member grant --address 0x... [--label TEXT]
+      Grant membership by the operator: the address's keys work whatever the active orchestrator set says
+      (broadcasters, your own nodes).
+  member revoke --address 0x...
+      Remove the operator grant: the keys keep working only while the address is an active orchestrator
+      (or within its grace period after leaving the set).
+  member list [--json]
+      Every member: address, how it is a member, label, active, in the active set, last seen there, keys.
   help
       This text.
 
@@ -33,6 +45,19 @@ class UsageError extends GatewayError {
     super(RpcCode.InvalidParams, message, 400);
   }
 }
+
+class NotAMemberError extends GatewayError {
+  override readonly name = 'NotAMemberError';
+  constructor(address: string) {
+    super(RpcCode.ResourceNotFound, `${address} is not a member: nothing to revoke`, 404);
+  }
+}
+
+/** The options each command takes, in the order the usage lists them. */
+const COMMANDS: Record<string, Record<string, string[]>> = {
+  key: { create: ['address', 'label'], list: ['json'], revoke: [] },
+  member: { grant: ['address', 'label'], revoke: ['address'], list: ['json'] },
+};
 
 interface Output {
   out(line: string): void;
@@ -61,52 +86,71 @@ export async function runAdmin(argv: string[], env: Record<string, string | unde
     io.err(USAGE);
     return 2;
   }
-  if (group !== 'key') return usageFailure(io, `unknown command "${group}"`);
-  if (command !== 'create' && command !== 'list' && command !== 'revoke') {
-    return usageFailure(io, command === undefined ? 'missing a key command: create, list or revoke' : `unknown key command "${command}"`);
+  const commands = Object.hasOwn(COMMANDS, group) ? COMMANDS[group] : undefined;
+  if (!commands) return usageFailure(io, `unknown command "${group}"`);
+  if (command === undefined || !Object.hasOwn(commands, command)) {
+    const names = Object.keys(commands);
+    return usageFailure(
+      io,
+      command === undefined ? `missing a ${group} command: ${names.slice(0, -1).join(', ')} or ${names.at(-1)}` : `unknown ${group} command "${command}"`,
+    );
   }
 
   let database: Database | undefined;
   try {
-    const allowed: string[] = { create: ['address', 'label'], list: ['json'], revoke: [] }[command];
     for (const name of parsed.flags.keys()) {
-      if (!allowed.includes(name)) throw new UsageError(`key ${command} does not take --${name}`);
+      if (!commands[command]!.includes(name)) throw new UsageError(`${group} ${command} does not take --${name}`);
     }
-    if (command !== 'revoke' && rest.length > 0) throw new UsageError(`key ${command} takes no argument "${rest[0]}"`);
-    if (command === 'revoke' && rest.length !== 1) throw new UsageError('key revoke takes exactly one argument: the key id or prefix');
-    if (command === 'revoke') parseKeyReference(rest[0]!.trim()); // a reference that cannot name a key fails before opening the database
-    if (command === 'create') {
+    const takesArgument = group === 'key' && command === 'revoke';
+    if (!takesArgument && rest.length > 0) throw new UsageError(`${group} ${command} takes no argument "${rest[0]}"`);
+    if (takesArgument && rest.length !== 1) throw new UsageError('key revoke takes exactly one argument: the key id or prefix');
+    if (takesArgument) parseKeyReference(rest[0]!.trim()); // a reference that cannot name a key fails before opening the database
+    if (commands[command]!.includes('address')) {
       const address = parsed.flags.get('address');
-      if (typeof address !== 'string') throw new UsageError('key create needs --address 0x... (the member\'s Ethereum address)');
+      if (typeof address !== 'string') throw new UsageError(`${group} ${command} needs --address 0x... (the member's Ethereum address)`);
       if (parsed.flags.get('label') === true) throw new UsageError('--label needs a value');
       normalizeAddress(address); // a bad address fails before opening the database
     }
 
     const config = loadConfig(env);
     database = await openDatabase(config, { migrate: true });
-    if (command === 'create') {
-      const label = parsed.flags.get('label');
-      const created = await createMemberKey(database, {
-        address: parsed.flags.get('address') as string,
-        label: typeof label === 'string' ? label : null,
-      });
+    const address = parsed.flags.get('address') as string;
+    const label = parsed.flags.get('label');
+    const run = `${group} ${command}`;
+    if (run === 'key create') {
+      const created = await createMemberKey(database, { address, label: typeof label === 'string' ? label : null });
       io.out(`Created API key ${created.id} (prefix ${created.prefix}) for ${created.memberAddress}${created.label ? ` (${created.label})` : ''}.`);
       io.out('The key is shown only this once: the gateway keeps only its hash.');
       io.out('Endpoints for go-livepeer -ethUrl (put the key in place of <API_KEY>):');
       io.out(`  Arbitrum One: ${config.publicUrl}/api/<API_KEY>/l2`);
       io.out(`  Ethereum:     ${config.publicUrl}/api/<API_KEY>/l1`);
       io.out(created.key);
-    } else if (command === 'list') {
+    } else if (run === 'key list') {
       const keys = await listKeys(database);
-      if (parsed.flags.has('json')) io.out(JSON.stringify(keys.map(toJson), null, 2));
-      else for (const line of formatTable(keys)) io.out(line);
-    } else {
+      if (parsed.flags.has('json')) io.out(JSON.stringify(keys.map(keyJson), null, 2));
+      else if (keys.length === 0) io.out('No API keys yet. Create one with: npm run admin -- key create --address 0x...');
+      else for (const line of formatTable(KEY_HEADER, keys.map(keyRow))) io.out(line);
+    } else if (run === 'key revoke') {
       const { key, alreadyRevoked } = await revokeKey(database, rest[0]!);
+      if (!alreadyRevoked) await notifyKeysChanged(database.db, { keyIds: [key.id] }).catch(() => {}); // else caches expire by TTL
       io.out(
         alreadyRevoked
           ? `API key ${key.id} (prefix ${key.prefix}, ${key.memberAddress}) was already revoked at ${time(key.revokedAt)}.`
           : `Revoked API key ${key.id} (prefix ${key.prefix}, ${key.memberAddress}). A running gateway refuses it within seconds.`,
       );
+    } else if (run === 'member grant') {
+      const member = await grantMembership(database, { address, label: typeof label === 'string' ? label : null });
+      io.out(`Granted membership to ${member.address}${member.label ? ` (${member.label})` : ''}: its keys work whatever the active set says.`);
+      io.out(`Create a key with: npm run admin -- key create --address ${member.address}`);
+    } else if (run === 'member revoke') {
+      const result = await revokeMembership(database, address);
+      if (result.outcome === 'not_a_member') throw new NotAMemberError(normalizeAddress(address));
+      io.out(result.outcome === 'revoked' ? revokedText(result.member) : `${result.member.address} has no operator grant: ${standing(result.member)}.`);
+    } else {
+      const members = await new MemberRepo(database.db).list();
+      if (parsed.flags.has('json')) io.out(JSON.stringify(members.map(memberJson), null, 2));
+      else if (members.length === 0) io.out('No members yet. Grant one with: npm run admin -- member grant --address 0x...');
+      else for (const line of formatTable(MEMBER_HEADER, members.map(memberRow))) io.out(line);
     }
     return 0;
   } catch (err) {
@@ -154,15 +198,19 @@ export function parseArgs(argv: string[]): Parsed {
   return { positional, flags };
 }
 
-function formatTable(keys: ApiKeyListing[]): string[] {
-  if (keys.length === 0) return ['No API keys yet. Create one with: npm run admin -- key create --address 0x...'];
-  const header = ['ID', 'PREFIX', 'ADDRESS', 'LABEL', 'CREATED', 'LAST USED', 'REVOKED'];
-  const rows = keys.map((k) => [k.id, k.prefix, k.memberAddress, k.label ?? '-', time(k.createdAt), time(k.lastUsedAt), time(k.revokedAt)]);
+const KEY_HEADER = ['ID', 'PREFIX', 'ADDRESS', 'LABEL', 'CREATED', 'LAST USED', 'REVOKED'];
+const MEMBER_HEADER = ['ADDRESS', 'SOURCE', 'LABEL', 'ACTIVE', 'IN SET', 'LAST SEEN IN SET', 'KEYS'];
+
+function formatTable(header: string[], rows: string[][]): string[] {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   return [header, ...rows].map((r) => r.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd());
 }
 
-function toJson(k: ApiKeyListing): Record<string, string | null> {
+function keyRow(k: ApiKeyListing): string[] {
+  return [k.id, k.prefix, k.memberAddress, k.label ?? '-', time(k.createdAt), time(k.lastUsedAt), time(k.revokedAt)];
+}
+
+function keyJson(k: ApiKeyListing): Record<string, string | null> {
   return {
     id: k.id,
     prefix: k.prefix,
@@ -172,6 +220,37 @@ function toJson(k: ApiKeyListing): Record<string, string | null> {
     lastUsedAt: k.lastUsedAt?.toISOString() ?? null,
     revokedAt: k.revokedAt?.toISOString() ?? null,
   };
+}
+
+function memberRow(m: MemberListing): string[] {
+  const active = !m.active ? 'no' : m.activeUntil ? `until ${time(m.activeUntil)}` : 'yes';
+  return [m.address, m.source, m.label ?? '-', active, m.inSet === null ? '-' : m.inSet ? 'yes' : 'no', time(m.lastSeenAt), String(m.keysActive)];
+}
+
+function memberJson(m: MemberListing): Record<string, string | number | boolean | null> {
+  return {
+    address: m.address,
+    source: m.source,
+    label: m.label,
+    active: m.active,
+    activeUntil: m.activeUntil?.toISOString() ?? null,
+    inSet: m.inSet,
+    lastSeenAt: m.lastSeenAt?.toISOString() ?? null,
+    keysActive: m.keysActive,
+    createdAt: m.createdAt.toISOString(),
+  };
+}
+
+function revokedText(m: Member): string {
+  return m.active
+    ? `Removed the operator grant of ${m.address}; its keys keep working: ${standing(m)}.`
+    : `Removed the operator grant of ${m.address}: its keys stop working (it is not an active orchestrator).`;
+}
+
+/** How a member without an operator grant stands with the active set. */
+function standing(m: Member): string {
+  if (!m.active) return 'it is no longer an active orchestrator, its keys are refused';
+  return m.activeUntil ? `it left the active set, its keys work until ${time(m.activeUntil)}` : 'it is an active orchestrator';
 }
 
 function time(d: Date | null): string {
