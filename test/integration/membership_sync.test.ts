@@ -3,12 +3,16 @@
 import pgPromise from 'pg-promise';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { createActiveSetSync } from '../../gateway/src/access/activeSetSync.ts';
 import { KeyResolver } from '../../gateway/src/access/keyResolver.ts';
+import { loadMembershipConfig } from '../../gateway/src/access/membershipConfig.ts';
 import { createMemberKey } from '../../gateway/src/access/memberKeys.ts';
 import { createKeyForMember, memberForSignIn, revokeMembership } from '../../gateway/src/access/membership.ts';
-import { EventBus } from '../../gateway/src/events.ts';
+import { EventBus, type EventOf } from '../../gateway/src/events.ts';
+import type { KeyChange } from '../../gateway/src/store/keyChanges.ts';
 import { openDatabase, type Database } from '../../gateway/src/store/db.ts';
 import { writeActiveSet } from '../../gateway/src/store/orchestrators.ts';
+import { startFakeSubgraph } from './orchestrators_fakeSubgraph.ts';
 
 const BASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const SCHEMA = `test_membership_sync_${process.pid}`;
@@ -169,6 +173,37 @@ test('a member may hold a bounded number of active keys', async () => {
   assert.ok((await createKeyForMember(database, { address: a, maxActiveKeys: 2 })).ok);
   const third = await createKeyForMember(database, { address: a, maxActiveKeys: 2 });
   assert.equal(third.ok ? 'created' : third, { ok: false, problem: 'too_many_keys', activeKeys: 2, limit: 2 });
+});
+
+test('the sync wired to the database: a failed read keeps the set in force, the next good one applies and announces who left', async () => {
+  const [a, b] = [address(), address()];
+  const subgraph = await startFakeSubgraph([a, b]);
+  const bus = new EventBus();
+  const syncs: Array<EventOf<'orchestrators.sync'>> = [];
+  bus.on('orchestrators.sync', (e) => syncs.push(e));
+  const announced: KeyChange[] = [];
+  const config = loadMembershipConfig({ SUBGRAPH_URL: subgraph.url, ORCHESTRATOR_GRACE_MS: '60000', ORCHESTRATOR_SYNC_RETRY_MS: '100' });
+  const sync = createActiveSetSync({ database, config, bus, announce: async (c) => void announced.push(c) });
+  const inSet = () => database.db.map('SELECT address FROM orchestrators WHERE in_set ORDER BY address', [], (r: { address: string }) => r.address);
+  try {
+    assert.is((await sync.syncNow()).outcome, 'ok');
+    assert.equal(await inSet(), [a, b]);
+
+    subgraph.mode = 'http_500';
+    const failed = await sync.syncNow();
+    assert.is(failed.outcome, 'failed');
+    assert.is(syncs.at(-1)?.outcome, 'failed');
+    assert.equal(await inSet(), [a, b], 'the database keeps the last good set');
+
+    subgraph.mode = 'ok';
+    subgraph.active = [a];
+    assert.is((await sync.syncNow()).outcome, 'ok');
+    assert.equal(await inSet(), [a]);
+    assert.equal(announced.at(-1), { addresses: [b] }, 'members of the address that left are announced');
+  } finally {
+    await sync.stop();
+    await subgraph.close();
+  }
 });
 
 test.run();

@@ -91,6 +91,27 @@ test('24 h and 30 d windows count by hour bucket; older buckets count in neither
   assert.is(await repo.deleteBefore(now - 35 * 24 * HOUR_MS), 1, 'retention drops only the old bucket');
 });
 
+test('counts fall into the hour they were made in', async () => {
+  const a = address();
+  const { id } = await createMemberKey(database, { address: a });
+  let clock = hourOf(Date.now()) - HOUR_MS + 59 * 60_000; // one minute before the current hour starts
+  const meter = new UsageMeter(new UsageRepo(database.db), recorder().bus, { retentionMs: 0, now: () => clock });
+  meter.count(id, 'l2');
+  clock += 2 * 60_000;
+  meter.count(id, 'l2');
+  meter.count(id, 'l2');
+  await meter.flush();
+  const rows = await database.db.map(
+    'SELECT (extract(epoch FROM hour) * 1000)::bigint AS hour, requests FROM key_usage WHERE key_id = $1 ORDER BY hour',
+    [id],
+    (r: { hour: string; requests: string }) => [Number(r.hour), Number(r.requests)],
+  );
+  assert.equal(rows, [
+    [hourOf(clock) - HOUR_MS, 1],
+    [hourOf(clock), 2],
+  ]);
+});
+
 test('a failed flush keeps its counts (and reports) until a flush succeeds', async () => {
   const a = address();
   const { id } = await createMemberKey(database, { address: a });

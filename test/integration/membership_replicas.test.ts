@@ -1,0 +1,210 @@
+// Revocations reach every replica within a second through PostgreSQL LISTEN/NOTIFY: the listener evicting a
+// resolver's cache, its reconnect after a lost connection, and two gateway processes sharing one database.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pgPromise from 'pg-promise';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { KeyResolver } from '../../gateway/src/access/keyResolver.ts';
+import { createMemberKey, revokeKey } from '../../gateway/src/access/memberKeys.ts';
+import { revokeMembership } from '../../gateway/src/access/membership.ts';
+import { EventBus } from '../../gateway/src/events.ts';
+import { openDatabase, type Database } from '../../gateway/src/store/db.ts';
+import { KeyChangeListener, notifyKeysChanged, type KeyChange } from '../../gateway/src/store/keyChanges.ts';
+import { startAnvil, type Anvil } from '../helpers/anvil.ts';
+import { waitFor } from '../helpers/gateway.ts';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const BASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const SCHEMA = `test_membership_replicas_${process.pid}`;
+const url = new URL(BASE_URL);
+url.searchParams.set('options', `-c search_path=${SCHEMA}`);
+const DB_URL = url.toString();
+const pgp = pgPromise({ noWarnings: true });
+const admin = pgp(BASE_URL);
+let database: Database;
+let n = 0;
+const address = () => `0x${(++n).toString(16).padStart(6, '0')}${'7e'.repeat(17)}`;
+
+test.before(async () => {
+  await admin.none('DROP SCHEMA IF EXISTS $1:name CASCADE; CREATE SCHEMA $1:name', [SCHEMA]);
+  database = await openDatabase({ databaseUrl: DB_URL, dataDir: '/nonexistent' }, { migrate: true });
+});
+
+test.after(async () => {
+  await database.close();
+  await admin.none('DROP SCHEMA IF EXISTS $1:name CASCADE', [SCHEMA]);
+  await admin.$pool.end();
+});
+
+test('an announcement evicts cached keys at once, by key id or member address; a lost listener reconnects and forgets everything', async () => {
+  // Its own connection name, so this test can cut exactly its listener's connection.
+  const appName = `key-listener-test-${process.pid}`;
+  const listenDb = pgp({ connectionString: DB_URL, application_name: appName });
+  const resolver = new KeyResolver(database, { keyCacheTtlMs: 60_000, keyCacheMax: 100 }, new EventBus());
+  const changes: KeyChange[] = [];
+  const listener = new KeyChangeListener(listenDb, (c) => {
+    changes.push(c);
+    resolver.evict(c);
+  }, { retryMs: 50 });
+  try {
+    await listener.start();
+    assert.ok(listener.listening());
+    const [x, y] = [address(), address()];
+    const k1 = await createMemberKey(database, { address: x });
+    const k2 = await createMemberKey(database, { address: y });
+    assert.ok((await resolver.resolve(k1.key)).ok);
+    assert.ok((await resolver.resolve(k2.key)).ok);
+
+    await revokeKey(database, k1.id);
+    assert.ok((await resolver.resolve(k1.key)).ok, 'unannounced, the cached answer stands (TTL 60 s)');
+    await notifyKeysChanged(database.db, { keyIds: [k1.id] });
+    await waitFor(async () => !(await resolver.resolve(k1.key)).ok, 1000, 'the revoked key refused');
+    assert.equal(await resolver.resolve(k1.key), { ok: false, reason: 'revoked_key' });
+
+    await revokeMembership(database, y); // announces the member's address itself
+    await waitFor(async () => !(await resolver.resolve(k2.key)).ok, 1000, "the member's key refused");
+    assert.equal(await resolver.resolve(k2.key), { ok: false, reason: 'inactive_member' });
+
+    changes.length = 0;
+    const cut = await admin.any('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1', [appName]);
+    assert.is(cut.length, 1, 'one listening connection');
+    await waitFor(() => listener.listening() && changes.some((c) => c.all === true), 10_000, 'reconnected, forgetting everything');
+    await notifyKeysChanged(database.db, { address: x });
+    await waitFor(() => changes.some((c) => c.addresses?.includes(x) === true), 2000, 'announcements heard again');
+  } finally {
+    await listener.stop();
+    await resolver.stop();
+    await listenDb.$pool.end();
+  }
+});
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+interface Replica {
+  base: string;
+  child: ChildProcess;
+  output(): string;
+}
+
+async function startReplica(anvil: Anvil, source: string): Promise<Replica> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['--import', 'tsx', 'gateway/src/main.ts'], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: {
+      PATH: process.env.PATH,
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      METRICS_HOST: '127.0.0.1',
+      METRICS_PORT: '0',
+      DATABASE_URL: DB_URL,
+      L2_UPSTREAMS: `l2=${anvil.url}`,
+      L1_UPSTREAMS: '',
+      ORCHESTRATOR_SOURCE: source,
+      KEY_CACHE_TTL_MS: '600000', // only an announcement can make a replica forget a key in time
+      LOG_LEVEL: 'warn',
+    },
+  });
+  let out = '';
+  child.stdout?.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-10_000)));
+  child.stderr?.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-10_000)));
+  const base = `http://127.0.0.1:${port}`;
+  await waitFor(
+    async () => {
+      if (child.exitCode !== null) throw new Error(`replica exited: ${out}`);
+      return (await fetch(`${base}/healthz`).catch(() => undefined))?.ok === true;
+    },
+    60_000,
+    'a replica to listen',
+  );
+  return { base, child, output: () => out };
+}
+
+async function stopReplica(r: Replica): Promise<void> {
+  if (r.child.exitCode !== null || r.child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => r.child.once('exit', () => resolve()));
+  r.child.kill('SIGTERM');
+  const force = setTimeout(() => r.child.kill('SIGKILL'), 10_000);
+  await exited;
+  clearTimeout(force);
+}
+
+async function status(r: Replica, key: string): Promise<number> {
+  const res = await fetch(`${r.base}/api/${key}/l2`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: '{"jsonrpc":"2.0","id":1,"method":"eth_chainId","params":[]}',
+    signal: AbortSignal.timeout(5000),
+  });
+  await res.arrayBuffer();
+  return res.status;
+}
+
+function adminCli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(join(root, 'node_modules/.bin/tsx'), ['gateway/src/admin.ts', ...args], {
+      cwd: root,
+      env: { ...process.env, DATABASE_URL: DB_URL },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? -1, stdout, stderr });
+    });
+  });
+}
+
+/** Polls every replica until each answers `expected`; returns how long after `since` the last one did. */
+async function allAnswer(replicas: Replica[], key: string, expected: number, since: number): Promise<number> {
+  await Promise.all(replicas.map((r) => waitFor(async () => (await status(r, key)) === expected, 5000, `${r.base} to answer ${expected}`)));
+  return Date.now() - since;
+}
+
+test('two gateway processes on one database: an admin revocation (of a key, then of a grant) reaches both within a second', async () => {
+  const anvil = await startAnvil({ chainId: 42161 });
+  const replicas: Replica[] = [];
+  try {
+    const granted = address();
+    const k1 = await createMemberKey(database, { address: granted, label: 'revoked by id' });
+    const k2 = await createMemberKey(database, { address: granted, label: 'stopped by grant revoke' });
+    const inSet = address(); // the set the replicas sync holds someone else
+    replicas.push(...(await Promise.all([startReplica(anvil, `static:${inSet}`), startReplica(anvil, `static:${inSet}`)])));
+    for (const r of replicas) {
+      assert.is(await status(r, k1.key), 200, 'cached as valid on each replica');
+      assert.is(await status(r, k2.key), 200);
+    }
+
+    const revoke = await adminCli('key', 'revoke', k1.id);
+    assert.is(revoke.code, 0, revoke.stderr);
+    const keyMs = await allAnswer(replicas, k1.key, 401, Date.now());
+    assert.ok(keyMs <= 1000, `key revocation seen by both replicas after ${keyMs} ms`);
+    for (const r of replicas) assert.is(await status(r, k2.key), 200, 'the other key still works');
+
+    const revokeGrant = await adminCli('member', 'revoke', '--address', granted);
+    assert.is(revokeGrant.code, 0, revokeGrant.stderr);
+    const memberMs = await allAnswer(replicas, k2.key, 403, Date.now());
+    assert.ok(memberMs <= 1000, `grant revocation seen by both replicas after ${memberMs} ms`);
+    for (const r of replicas) assert.not.ok(r.output().includes(k1.key) || r.output().includes(k2.key), 'no key in the logs');
+  } finally {
+    await Promise.all(replicas.map(stopReplica));
+    await anvil.kill();
+  }
+});
+
+test.run();
