@@ -1,4 +1,5 @@
-// API key -> member, with an LRU in front of the database. Revocations are seen within the fresh TTL;
+// API key -> member, with an LRU in front of the database. Revocations are seen at once when announced
+// (evict, from LISTEN/NOTIFY), else within the fresh TTL;
 // when the database is unreachable a key that was valid recently keeps working (stale-if-error), an
 // unknown key gets access_unavailable. last_used_at is written in batches, never once per request.
 import { LRUCache } from 'lru-cache';
