@@ -93,10 +93,11 @@ test('labels are free text: stored verbatim when short and printable, refused ot
 test('sign-in fields (portal form): the page shown again carries the payload only escaped', async () => {
   const c = await h.challenge();
   for (const p of PAYLOADS) {
-    for (const fields of [
+    const forms: Array<Record<string, string>> = [
       { message: p, signature: p, address: p, label: p, purpose: 'key' },
       { message: c.message, signature: p, address: p, purpose: 'session' },
-    ]) {
+    ];
+    for (const fields of forms) {
       const res = await h.postForm('/auth/verify', fields);
       const body = await check(`verify form ${p.slice(0, 30)}`, res, p);
       if (new URLSearchParams(fields).toString().length > 16 * 1024) assert.is(res.status, 413, 'a form over the body limit is refused unread');

@@ -46,7 +46,8 @@ test('past its burst a client gets 429 with Retry-After, and nothing more is wri
   const first = await h.postJson('/auth/challenge', {});
   assert.is(first.status, 200, 'the burst of 3 had one challenge left');
   const before = await nonces();
-  for (const headers of [{}, { 'x-forwarded-for': '203.0.113.7' }]) {
+  const attempts: Array<Record<string, string>> = [{}, { 'x-forwarded-for': '203.0.113.7' }];
+  for (const headers of attempts) {
     const res = await h.postJson('/auth/challenge', {}, headers);
     assert.is(res.status, 429);
     assert.ok(Number(res.headers.get('retry-after')) > 0);

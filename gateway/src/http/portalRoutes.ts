@@ -68,7 +68,7 @@ export function portalRoutes(router: Router, portal: Portal): void {
           networks: (['l2', 'l1'] as const).filter((n) => networks[n] !== undefined),
           csrf: session.csrf,
           cannotCreate: admission.allowed ? undefined : `${admission.why} ${admission.whatToDo}`,
-          notice: revoked ? `Key ${revoked.prefix}… was revoked; it stops working on every replica within a second.` : undefined,
+          notice: revoked ? `Key ${revoked.prefix}… was revoked: it stops working at once.` : undefined,
         }),
       );
     } catch (err) {

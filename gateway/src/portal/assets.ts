@@ -4,10 +4,11 @@
 export const STYLE_CSS = `
 :root { --fg: #1a1a1a; --muted: #4a4a4a; --bg: #ffffff; --panel: #f4f5f7; --line: #c9ced6; --accent: #0b57d0; --ok: #116329; --bad: #a4161a; }
 * { box-sizing: border-box; }
+[hidden] { display: none !important; }
 html { font: 16px/1.55 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--fg); background: var(--bg); }
 body { margin: 0; }
 header.site { background: #10243e; color: #fff; }
-header.site .inner, main, footer.site .inner { max-width: 52rem; margin: 0 auto; padding: 0 1.25rem; }
+header.site .inner, main, footer.site .inner { max-width: 58rem; margin: 0 auto; padding: 0 1.25rem; }
 header.site .inner { display: flex; flex-wrap: wrap; align-items: center; justify-content: space-between; gap: .5rem 1.5rem; padding-top: .8rem; padding-bottom: .8rem; }
 header.site a { color: #fff; }
 .brand { font-weight: 700; font-size: 1.15rem; text-decoration: none; }
@@ -26,7 +27,8 @@ ol.steps li { margin-bottom: .6rem; }
 .notice { border-left: 5px solid var(--accent); }
 .error { border-left: 5px solid var(--bad); }
 .success { border-left: 5px solid var(--ok); }
-.error h2, .success h2, .notice h2 { margin-top: 0; }
+.panel h2 { margin-top: 0; }
+.panel > :first-child, .panel > input[type="hidden"] + * { margin-top: 0; }
 label { display: block; font-weight: 600; margin: 1rem 0 .3rem; }
 .hint { color: var(--muted); font-size: .92rem; margin: .2rem 0; }
 input[type="text"], textarea { width: 100%; padding: .55rem .6rem; border: 1px solid #767b85; border-radius: 5px; background: #fff; color: var(--fg); }
@@ -42,10 +44,14 @@ button.danger { background: #fff; color: var(--bad); border-color: var(--bad); }
 table { border-collapse: collapse; width: 100%; margin: .6rem 0; font-size: .95rem; }
 th, td { text-align: left; padding: .45rem .5rem; border-bottom: 1px solid var(--line); vertical-align: top; }
 th { background: var(--panel); }
-td.num { text-align: right; font-variant-numeric: tabular-nums; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+td.when, td code { white-space: nowrap; }
+.table-wrap { overflow-x: auto; }
+.row-actions { display: flex; flex-wrap: wrap; gap: .4rem; }
+th .hint { font-weight: 400; }
 .status-ok { color: var(--ok); font-weight: 600; }
 .status-bad { color: var(--bad); font-weight: 600; }
-.inline { display: inline; }
+.inline { display: inline; margin: 0; }
 footer.site { border-top: 1px solid var(--line); color: var(--muted); font-size: .9rem; }
 footer.site .inner { padding-top: 1rem; padding-bottom: 1.5rem; }
 .visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }

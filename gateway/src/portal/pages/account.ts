@@ -34,34 +34,38 @@ export function accountBody(view: AccountView): Html {
   const live = view.keys.filter((k) => k.revokedAt === null);
   const revoked = view.keys.filter((k) => k.revokedAt !== null);
   return html`<h1>My keys</h1>
-${view.notice ? box('success', 'Done', html`<p>${view.notice}</p>`) : ''}
+${view.notice ? box('success', 'Key revoked', html`<p>${view.notice}</p>`) : ''}
 ${view.cannotCreate ? box('notice', 'New keys are not available', html`<p>${view.cannotCreate}</p>`) : ''}
 <h2>Active keys</h2>
 ${live.length === 0 ? html`<p>You have no active key.</p>` : keyTable(live, view, true)}
 ${view.cannotCreate ? '' : newKeyForm(view.csrf)}
 ${revoked.length === 0 ? '' : html`<h2>Revoked keys</h2>${keyTable(revoked, view, false)}`}
-<p class="hint">Request counts are collected in memory and written every minute or so, per hour.</p>`;
+<p class="hint">Times are UTC. Request counts are collected in memory and written about every half minute, by the hour.</p>`;
 }
 
 function keyTable(keys: AccountKeyView[], view: AccountView, actions: boolean): Html {
-  return html`<table>
+  return html`<div class="table-wrap"><table>
 <thead><tr><th scope="col">Key</th><th scope="col">Label</th><th scope="col">Created</th><th scope="col">${actions ? 'Last used' : 'Revoked'}</th>
-${view.networks.map((n) => html`<th scope="col">/${n} requests, 24 h</th><th scope="col">/${n}, 30 d</th>`)}
+${view.networks.map((n) => html`<th scope="col" class="num">/${n} requests<br><span class="hint">24 h / 30 d</span></th>`)}
 ${actions ? html`<th scope="col">Actions</th>` : ''}</tr></thead>
 <tbody>${keys.map((k) => keyRow(k, view, actions))}</tbody>
-</table>`;
+</table></div>`;
 }
 
 function keyRow(k: AccountKeyView, view: AccountView, actions: boolean): Html {
   const when = actions ? k.lastUsedAt : k.revokedAt;
   return html`<tr id="key-${k.id}">
-<td><code>${k.prefix}…</code></td><td>${k.label ?? ''}</td><td>${formatTime(k.createdAt)}</td><td>${when ? formatTime(when) : 'never'}</td>
+<td><code>${k.prefix}…</code></td><td>${k.label ?? ''}</td><td class="when">${formatTime(k.createdAt)}</td><td class="when">${when ? formatTime(when) : 'never'}</td>
 ${view.networks.map((n) => {
     const u = k.usage.find((x) => x.network === n);
-    return html`<td class="num">${(u?.last24h ?? 0).toLocaleString('en-US')}</td><td class="num">${(u?.last30d ?? 0).toLocaleString('en-US')}</td>`;
+    return html`<td class="num">${count(u?.last24h)} / ${count(u?.last30d)}</td>`;
   })}
-${actions ? html`<td>${keyActions(k, view)}</td>` : ''}
+${actions ? html`<td><div class="row-actions">${keyActions(k, view)}</div></td>` : ''}
 </tr>`;
+}
+
+function count(n: number | undefined): string {
+  return (n ?? 0).toLocaleString('en-US');
 }
 
 function keyActions(k: AccountKeyView, view: AccountView): Html {
@@ -74,7 +78,7 @@ ${view.cannotCreate ? '' : html`<form class="inline" method="post" action="/acco
 
 function newKeyForm(csrf: string): Html {
   return html`<form method="post" action="/account/keys" class="panel">
-<h2>Another key</h2>
+<h2>New key</h2>
 <input type="hidden" name="csrf" value="${csrf}">
 ${labelField(undefined)}
 <div class="actions"><button type="submit">Create a key</button></div>

@@ -23,7 +23,7 @@ export function signForm(view: SignFormView): Html {
   return html`<form method="post" action="/auth/verify" class="panel">
 <input type="hidden" name="purpose" value="${view.purpose}">
 <label for="challenge">1. The challenge: sign this exact line</label>
-<p class="hint" id="challenge-hint">Valid until ${formatTime(view.challenge.expiresAt)}, once. In livepeer_cli choose <strong>Sign a message</strong> and paste it.</p>
+<p class="hint" id="challenge-hint">Valid until ${formatTime(view.challenge.expiresAt)} UTC, once. In livepeer_cli choose <strong>Sign a message</strong> and paste it.</p>
 <div class="copy-row">
 <textarea id="challenge" name="message" class="challenge mono" readonly rows="3" aria-describedby="challenge-hint">${view.challenge.message}</textarea>
 <button type="button" class="secondary" data-copy="challenge" hidden>Copy</button>
@@ -57,6 +57,7 @@ export function labelField(value: string | undefined): Html {
 <input type="text" id="label" name="label" maxlength="200" value="${value ?? ''}" aria-describedby="label-hint">`;
 }
 
+/** Minutes in UTC, e.g. 2025-11-25 19:43; pages say the zone once. */
 export function formatTime(d: Date): string {
-  return `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+  return d.toISOString().slice(0, 16).replace('T', ' ');
 }
