@@ -27,8 +27,7 @@ export function authRoutes(router: Router, portal: Portal): void {
       const challenge = await portal.newChallenge(ctx);
       sendJson(ctx, 200, challengeJson(challenge));
     } catch (err) {
-      const error = asPortalError(err, bus, 'auth.challenge');
-      sendError(ctx, error);
+      sendError(ctx, asPortalError(err, bus, 'auth.challenge'));
     }
   });
 
@@ -88,13 +87,12 @@ export function authRoutes(router: Router, portal: Portal): void {
         ctx.redirect('/');
       }
     } catch (err) {
-      const error = asPortalError(err, bus, 'auth.logout');
-      sendError(ctx, error);
+      sendError(ctx, asPortalError(err, bus, 'auth.logout'));
     }
   });
 }
 
-export function challengeJson(challenge: Challenge): Record<string, unknown> {
+function challengeJson(challenge: Challenge): Record<string, unknown> {
   return {
     message: challenge.message,
     nonce: challenge.nonce,

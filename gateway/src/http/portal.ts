@@ -48,6 +48,8 @@ export class Portal {
   readonly domain: string;
   /** Cookies get Secure (and the __Host- name) when members reach us over https. */
   readonly secure: boolean;
+  /** The networks this gateway serves, /l2 first: one URL, status row and usage column each. */
+  readonly networks: Network[];
   private readonly perClient: RateLimiter;
   private readonly everyone: RateLimiter;
   private readonly verifies: RateLimiter;
@@ -56,6 +58,7 @@ export class Portal {
     const url = new URL(deps.config.publicUrl);
     this.domain = url.host;
     this.secure = url.protocol === 'https:';
+    this.networks = (['l2', 'l1'] as const).filter((n) => deps.networks[n] !== undefined);
     const p = deps.config.portal;
     this.perClient = new RateLimiter({ perMinute: p.authPerMinute, burst: p.authBurst });
     this.everyone = new RateLimiter({ perMinute: p.authGlobalPerMinute, burst: p.authGlobalPerMinute, maxClients: 1 });
@@ -88,11 +91,9 @@ export class Portal {
     sendPage(ctx, status, page({ title: options.title, nav: options.nav, operator: this.deps.config.portal.operator, session }, body));
   }
 
-  /** The member URLs of a key, one per configured network, /l2 first. */
+  /** The member URLs of a key, one per network served. */
   urls(key: string): CreatedKeyView['urls'] {
-    return (['l2', 'l1'] as const)
-      .filter((n) => this.deps.networks[n] !== undefined)
-      .map((n) => ({ path: n, title: NETWORK_TITLES[n], url: `${this.deps.config.publicUrl}/api/${key}/${n}` }));
+    return this.networks.map((n) => ({ path: n, title: NETWORK_TITLES[n], url: `${this.deps.config.publicUrl}/api/${key}/${n}` }));
   }
 
   keyView(created: CreatedKey): CreatedKeyView {

@@ -5,7 +5,7 @@ import { getAddress } from 'viem';
 import { checkLabel } from '../access/memberKeys.ts';
 import { KeyNotFoundError } from '../access/errors.ts';
 import { APP_JS, STYLE_CSS } from '../portal/assets.ts';
-import { CsrfRejectedError, NotEligibleError, SessionRequiredError } from '../portal/errors.ts';
+import { CsrfRejectedError, SessionRequiredError } from '../portal/errors.ts';
 import { html } from '../portal/html.ts';
 import { box } from '../portal/layout.ts';
 import { accountBody, signInBody } from '../portal/pages/account.ts';
@@ -24,10 +24,9 @@ export function portalRoutes(router: Router, portal: Portal): void {
   router.get('/portal/app.js', (ctx) => asset(ctx, 'text/javascript; charset=utf-8', APP_JS));
 
   router.get('/', (ctx) => {
-    const view = (['l2', 'l1'] as const).flatMap((n) => {
-      const service = networks[n];
-      if (!service) return [];
-      return [{ path: n, title: NETWORK_TITLES[n], healthyNodes: service.healthyCount(), nodes: service.status().length, head: service.head()?.number ?? null }];
+    const view = portal.networks.map((n) => {
+      const service = networks[n]!;
+      return { path: n, title: NETWORK_TITLES[n], healthyNodes: service.healthyCount(), nodes: service.status().length, head: service.head()?.number ?? null };
     });
     portal.sendPage(ctx, 200, { title: 'Home', nav: 'home' }, homeBody({ publicUrl: config.publicUrl, networks: view }));
   });
@@ -65,7 +64,7 @@ export function portalRoutes(router: Router, portal: Portal): void {
         accountBody({
           address: getAddress(session.address),
           keys,
-          networks: (['l2', 'l1'] as const).filter((n) => networks[n] !== undefined),
+          networks: portal.networks,
           csrf: session.csrf,
           cannotCreate: admission.allowed ? undefined : `${admission.why} ${admission.whatToDo}`,
           notice: revoked ? `Key ${revoked.prefix}… was revoked: it stops working at once.` : undefined,
@@ -80,7 +79,6 @@ export function portalRoutes(router: Router, portal: Portal): void {
     try {
       const { session, fields } = await signedInPost(ctx);
       const label = checkLabel(optionalText(fields, 'label'));
-      await requireAdmission(session);
       const created = await members.createKey(session.address, label);
       if (fields.json) sendJson(ctx, 201, portal.keyJson(created));
       else portal.sendPage(ctx, 200, { title: 'Your new key', nav: 'account', session }, keyCreatedBody(portal.keyView(created)));
@@ -108,7 +106,6 @@ export function portalRoutes(router: Router, portal: Portal): void {
     try {
       const { session, fields } = await signedInPost(ctx);
       const id = keyId(ctx);
-      await requireAdmission(session);
       const created = await members.rotate(session.address, id);
       if (fields.json) sendJson(ctx, 201, { ...portal.keyJson(created), replaces: id });
       else portal.sendPage(ctx, 200, { title: 'Your new key', nav: 'account', session }, keyCreatedBody(portal.keyView(created), 'Your replacement key'));
@@ -127,11 +124,6 @@ export function portalRoutes(router: Router, portal: Portal): void {
       throw new CsrfRejectedError('the form does not carry this session\'s token');
     }
     return { session, fields };
-  }
-
-  async function requireAdmission(session: Session): Promise<void> {
-    const admission = await members.admitForKey(session.address);
-    if (!admission.allowed) throw new NotEligibleError(getAddress(session.address), admission.why, admission.whatToDo);
   }
 
   function failure(ctx: Context, err: unknown, where: string): void {
