@@ -2,6 +2,7 @@
 // and revoke, rotate and new keys through the account endpoints, each guarded by session, origin and CSRF token.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { writeActiveSet } from '../../gateway/src/store/orchestrators.ts';
 import { waitFor } from '../helpers/gateway.ts';
 import { cookieOf, orchestrator, startAuthGateway, stranger, type AuthGateway } from './auth_support.ts';
 
@@ -171,10 +172,14 @@ test('rotating a key revokes it and returns its replacement once, with the same 
   await waitFor(async () => (await call(old.key)) === 401, 1000, 'the rotated key to be refused');
 });
 
+async function revokeAll(session: Session): Promise<void> {
+  const live = (await account(session)).body.keys.filter((k: { revokedAt: unknown }) => k.revokedAt === null);
+  for (const k of live) assert.is((await h.postJson(`/account/keys/${k.id}/revoke`, { csrf: session.csrf }, { cookie: session.cookie })).status, 200);
+}
+
 test('a new key from My keys counts against the per-member limit', async () => {
   const session = await signInSession();
-  const live = (await account(session)).body.keys.filter((k: { revokedAt: unknown }) => k.revokedAt === null);
-  for (const k of live) await h.postJson(`/account/keys/${k.id}/revoke`, { csrf: session.csrf }, { cookie: session.cookie });
+  await revokeAll(session);
   for (let i = 0; i < 3; i++) {
     const res = await h.postJson('/account/keys', { csrf: session.csrf, label: `node ${i}` }, { cookie: session.cookie });
     assert.is(res.status, 201);
@@ -197,6 +202,35 @@ test('signing out deletes the session: the cookie no longer opens My keys', asyn
   assert.is(res.status, 200);
   assert.match(res.headers.get('set-cookie') ?? '', /^gw_session=; .*Max-Age=0/);
   assert.is((await account(session)).status, 401);
+});
+
+test('a former orchestrator (left the set, grace over) still signs in to see and revoke its keys, but gets no new key and is told why', async () => {
+  const session = await signInSession();
+  await revokeAll(session);
+  const { key, id } = await newKey('before leaving');
+  const db = h.tg.gw.database.db;
+  await writeActiveSet(db, new Set([stranger.address.toLowerCase()]), 0); // the orchestrator left; no grace
+  await h.tg.gw.access.keysChanged({ address: orchestrator.address.toLowerCase() });
+  try {
+    assert.is(await call(key), 403, 'its keys answer "no longer an active orchestrator"');
+    const again = await h.postJson('/auth/verify', { ...(await signedChallenge()), purpose: 'session' });
+    assert.is(again.status, 200, 'a former member may still sign in');
+    const { body } = await account(session);
+    assert.is(body.canCreateKeys, false);
+    const page = await (await h.get('/account', { cookie: session.cookie, accept: 'text/html' })).text();
+    assert.match(page, /New keys are not available/);
+    assert.match(page, /is no longer an active orchestrator: it left the Livepeer active set on \d{4}-\d{2}-\d{2}/);
+    assert.not.match(page, /Create a key|>Rotate</, 'no create or rotate offered');
+    const create = await h.postJson('/account/keys', { csrf: session.csrf }, { cookie: session.cookie });
+    assert.is(create.status, 403);
+    const rotate = await h.postJson(`/account/keys/${id}/rotate`, { csrf: session.csrf }, { cookie: session.cookie });
+    assert.is(rotate.status, 403);
+    assert.is((await account(session)).body.keys.find((k: { id: string }) => k.id === id).revokedAt, null, 'a refused rotation keeps the old key');
+    const revoke = await h.postJson(`/account/keys/${id}/revoke`, { csrf: session.csrf }, { cookie: session.cookie });
+    assert.is(revoke.status, 200, 'revoking stays possible');
+  } finally {
+    await writeActiveSet(db, new Set([orchestrator.address.toLowerCase()]), 0);
+  }
 });
 
 test.run();

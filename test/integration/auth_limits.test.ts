@@ -59,4 +59,27 @@ test('past its burst a client gets 429 with Retry-After, and nothing more is wri
   assert.is(await nonces(), before, 'refused challenges were never stored');
 });
 
+test("with the portal's tables unreachable My keys answers 503 without SQL text, and keyed API calls keep being served", async () => {
+  const db = h.tg.gw.database.db;
+  assert.is((await h.tg.rpc('eth_chainId')).result, '0xa4b1');
+  await db.none('ALTER TABLE member_sessions RENAME TO member_sessions_away');
+  try {
+    const cookie = `__Host-gw_session=${'A'.repeat(43)}`;
+    const json = await h.get('/account', { cookie, accept: 'application/json' });
+    assert.is(json.status, 503);
+    const body = (await json.json()) as { error: string; reason: string };
+    assert.is(body.reason, 'portal_unavailable');
+    const page = await h.get('/account', { cookie, accept: 'text/html' });
+    assert.is(page.status, 503);
+    const text = await page.text();
+    assert.match(text, /member database is unavailable right now/);
+    for (const leaked of [body.error, text]) assert.not.match(leaked, /relation|member_sessions|does not exist|42P01/);
+    assert.ok(h.tg.of('store.error').some((e) => e.operation === 'portal.account'), 'reported to the operator');
+    assert.equal(h.tg.of('gateway.error'), []);
+    assert.is((await h.tg.rpc('eth_chainId')).result, '0xa4b1', 'the API is unaffected');
+  } finally {
+    await db.none('ALTER TABLE member_sessions_away RENAME TO member_sessions');
+  }
+});
+
 test.run();
