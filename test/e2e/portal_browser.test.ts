@@ -61,14 +61,7 @@ async function shot(page: Page, name: string): Promise<void> {
 }
 
 async function rpc(key: string): Promise<number> {
-  const res = await fetch(`${h.base}/api/${key}/l2`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_blockNumber', params: [] }),
-    signal: AbortSignal.timeout(20_000),
-  });
-  await res.arrayBuffer();
-  return res.status;
+  return (await h.useKey(key)).status;
 }
 
 let key = '';

@@ -45,15 +45,8 @@ async function account(session: Session): Promise<{ status: number; body: any }>
   return { status: res.status, body: await res.json() };
 }
 
-async function call(key: string, network = 'l2'): Promise<number> {
-  const res = await fetch(`${h.base}/api/${key}/${network}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_blockNumber', params: [] }),
-    signal: AbortSignal.timeout(20_000),
-  });
-  await res.arrayBuffer();
-  return res.status;
+async function call(key: string, network: 'l1' | 'l2' = 'l2'): Promise<number> {
+  return (await h.useKey(key, { network })).status;
 }
 
 test('signing in sets an HttpOnly, SameSite=Strict, expiring session cookie holding a token the database knows only hashed', async () => {

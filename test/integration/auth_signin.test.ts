@@ -24,16 +24,6 @@ async function verify(body: Record<string, unknown>): Promise<{ status: number; 
   return { status: res.status, json: (await res.json()) as Record<string, unknown> };
 }
 
-async function chainId(url: string): Promise<{ status: number; result?: unknown; error?: { message: string } }> {
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_chainId', params: [] }),
-    signal: AbortSignal.timeout(20_000),
-  });
-  return { status: res.status, ...((await res.json()) as object) };
-}
-
 test('a challenge is one line naming the PUBLIC_URL host, with a fresh nonce, its expiry and a typed-data form', async () => {
   const a = await h.challenge();
   const b = await h.challenge();
@@ -54,8 +44,8 @@ test('a current livepeer_cli signature gets a key, shown with full /l2 and /l1 U
   assert.match(key, /^[A-Za-z0-9_-]{43}$/);
   assert.is(json.address, orchestrator.address);
   assert.equal(json.urls, { l2: `${h.base}/api/${key}/l2`, l1: `${h.base}/api/${key}/l1` });
-  assert.is((await chainId(`${h.base}/api/${key}/l2`)).result, '0xa4b1');
-  assert.is((await chainId(`${h.base}/api/${key}/l1`)).result, '0x1');
+  assert.is((await h.useKey(key, { method: 'eth_chainId' })).result, '0xa4b1');
+  assert.is((await h.useKey(key, { network: 'l1', method: 'eth_chainId' })).result, '0x1');
 });
 
 test('the same signed challenge replayed is refused with 400 "used" and no second key', async () => {

@@ -25,6 +25,8 @@ export interface AuthGateway {
   /** POST a form, as the portal's own pages do (with our Origin). */
   postForm(path: string, fields: Record<string, string>, headers?: Record<string, string>): Promise<Response>;
   get(path: string, headers?: Record<string, string>): Promise<Response>;
+  /** One JSON-RPC call with an API key, as go-livepeer makes it: the HTTP status and the answer. */
+  useKey(key: string, options?: { network?: 'l1' | 'l2'; method?: string }): Promise<{ status: number; result?: unknown; error?: { message: string } }>;
   challenge(): Promise<ChallengeJson>;
   stop(): Promise<void>;
 }
@@ -102,6 +104,15 @@ export async function startAuthGateway(schemaTag: string, options: AuthGatewayOp
         signal: timeout(),
       }),
     get: (path, headers = {}) => fetch(`${base}${path}`, { headers, redirect: 'manual', signal: timeout() }),
+    async useKey(key, { network = 'l2', method = 'eth_blockNumber' } = {}) {
+      const res = await fetch(`${base}/api/${key}/${network}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params: [] }),
+        signal: timeout(),
+      });
+      return { status: res.status, ...((await res.json()) as { result?: unknown; error?: { message: string } }) };
+    },
     async challenge() {
       const res = await harness.postJson('/auth/challenge', {});
       if (res.status !== 200) throw new Error(`challenge: HTTP ${res.status} ${await res.text()}`);

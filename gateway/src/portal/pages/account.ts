@@ -1,23 +1,14 @@
 // "My keys": sign in with a signed challenge, then each key with its use, and revoke or rotate it.
+import type { KeyUsage, NetworkUsage } from '../../store/usage.ts';
 import { box } from '../layout.ts';
 import { html, type Html } from '../html.ts';
 import { formatTime, labelField, signForm, type ChallengeView } from './signForm.ts';
 
-export interface KeyUsageView {
-  network: string;
-  last24h: number;
-  last30d: number;
-}
+/** One network's request counts of a key. */
+export type KeyUsageView = NetworkUsage & { network: string };
 
-export interface AccountKeyView {
-  id: string;
-  prefix: string;
-  label: string | null;
-  createdAt: Date;
-  lastUsedAt: Date | null;
-  revokedAt: Date | null;
-  usage: KeyUsageView[];
-}
+/** A key as My keys shows it: what the usage query returns, with usage as rows in display order. */
+export type AccountKeyView = Omit<KeyUsage, 'usage'> & { usage: KeyUsageView[] };
 
 export interface AccountView {
   address: string;
