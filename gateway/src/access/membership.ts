@@ -124,10 +124,10 @@ async function decide(t: Tx, address: string): Promise<{ eligibility: SignInElig
   await lock(t);
   const repo = new MemberRepo(t);
   const member = await repo.find(address);
-  const orchestrator = await findOrchestrator(t, address);
   if (member?.active) return { eligibility: eligible(address, member), restored: false };
   const admitted = await repo.admitFromActiveSet(address);
   if (admitted?.active) return { eligibility: eligible(address, admitted), restored: member !== null };
+  const orchestrator = await findOrchestrator(t, address);
   if (orchestrator) return { eligibility: { eligible: false, address, reason: 'left_active_set', leftAt: orchestrator.leftAt }, restored: false };
   const synced = await t.one('SELECT EXISTS (SELECT 1 FROM orchestrators) AS synced', [], (r: { synced: boolean }) => r.synced);
   return { eligibility: { eligible: false, address, reason: synced ? 'not_in_active_set' : 'set_not_synced', leftAt: null }, restored: false };

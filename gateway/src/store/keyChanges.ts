@@ -122,8 +122,10 @@ export class KeyChangeListener {
       return;
     }
     this.connection = c;
+    // Keys cached while no connection listened may have changed unannounced: forget them all.
+    const missed = this.everConnected || this.failures > 0;
     this.failures = 0;
-    if (this.everConnected) this.deliver({ all: true }); // what was announced while we were away is unknown
+    if (missed) this.deliver({ all: true });
     this.everConnected = true;
     clearInterval(this.pinger);
     this.pinger = setInterval(() => void this.ping(), this.options.pingMs ?? 30_000);
