@@ -10,7 +10,7 @@ export interface ActiveSetWrite {
   joined: string[];
   /** Addresses this write found gone from the set: their members are now in their grace period. */
   left: string[];
-  /** Orchestrator members whose keys work again (their address is back before or after the grace period). */
+  /** Orchestrator members whose keys were refused and work again (back after their grace period ended). */
   reactivated: string[];
   inSet: number;
 }
@@ -24,7 +24,7 @@ export interface OrchestratorRow {
   graceUntil: Date | null;
 }
 
-export const ORCHESTRATOR_COLUMNS = `address, first_seen_at AS "firstSeenAt", last_seen_at AS "lastSeenAt", in_set AS "inSet",
+const ORCHESTRATOR_COLUMNS = `address, first_seen_at AS "firstSeenAt", last_seen_at AS "lastSeenAt", in_set AS "inSet",
   left_at AS "leftAt", grace_until AS "graceUntil"`;
 
 /**
