@@ -1,11 +1,12 @@
 // Metrics exactly as docs/METRICS.md lists them, exposed by @opentelemetry/exporter-prometheus.
 // Instrument names are the exposed Prometheus names: this exporter only appends `_total` to counters
 // that lack it and adds no unit suffix, so naming them in full keeps the scrape equal to the doc.
-import type { Attributes, Histogram, Meter } from '@opentelemetry/api';
+import type { Meter } from '@opentelemetry/api';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import type { EventBus } from '../events.ts';
+import { Aggregates } from './aggregates.ts';
 import { methodLabel, OTHER_METHOD } from './methodLabel.ts';
 import { NodeState } from './nodeState.ts';
 import { StatsCache, type Stats, type StatsProvider } from './statsCache.ts';
@@ -23,7 +24,13 @@ export interface Metrics {
 
 export function createMetrics(opts: { serviceName: string; version: string; statsTimeoutMs: number }): Metrics {
   // Series carry only the labels the doc lists: no otel_scope_* labels, no target_info series.
-  const exporter = new PrometheusExporter({ preventServerStart: true, withoutScopeInfo: true, withoutTargetInfo: true });
+  const aggregates = new Aggregates();
+  const exporter = new PrometheusExporter({
+    preventServerStart: true,
+    withoutScopeInfo: true,
+    withoutTargetInfo: true,
+    metricProducers: [aggregates],
+  });
   const provider = new MeterProvider({
     resource: resourceFromAttributes({ 'service.name': opts.serviceName, 'service.version': opts.version }),
     readers: [exporter],
@@ -37,7 +44,7 @@ export function createMetrics(opts: { serviceName: string; version: string; stat
   meter
     .createObservableGauge('gateway_build_info', { description: 'Always 1; the version label says which build runs.' })
     .addCallback((o) => o.observe(1, { version: opts.version }));
-  const events = eventInstruments(meter);
+  const events = eventInstruments(aggregates);
   return {
     exporter,
     subscribe: (bus) => {
@@ -49,48 +56,52 @@ export function createMetrics(opts: { serviceName: string; version: string; stat
   };
 }
 
-function eventInstruments(meter: Meter): (bus: EventBus) => () => void {
-  const seconds = (description: string) => ({ description, unit: 's', advice: { explicitBucketBoundaries: DURATION_BUCKETS } });
-  const requests = meter.createCounter('gateway_requests_total', { description: 'JSON-RPC calls answered (a batch counts each call).' });
-  const requestDuration = meter.createHistogram('gateway_request_duration_seconds', seconds('Time to answer one call, cache hits included.'));
-  const httpDuration = meter.createHistogram('http_server_request_duration_seconds', seconds('HTTP request duration.'));
-  const attempts = meter.createCounter('gateway_upstream_attempts_total', { description: 'Every attempt on a node.' });
-  const attemptDuration = meter.createHistogram('gateway_upstream_duration_seconds', seconds('Duration of one attempt on one node.'));
-  const failovers = meter.createCounter('gateway_failovers_total', { description: 'A call moved from one node to the next.' });
-  const exhausted = meter.createCounter('gateway_upstream_exhausted_total', { description: 'Calls no node could answer.' });
-  const cacheLookups = meter.createCounter('gateway_cache_lookups_total', { description: 'Cache lookups.' });
-  const denied = meter.createCounter('gateway_access_denied_total', { description: 'Requests refused at the key check.' });
+function eventInstruments(aggregates: Aggregates): (bus: EventBus) => () => void {
+  const histogram = (name: string, description: string) => aggregates.histogram(name, description, 's', DURATION_BUCKETS);
+  const requests = aggregates.counter('gateway_requests_total', 'JSON-RPC calls answered (a batch counts each call).');
+  const requestDuration = histogram('gateway_request_duration_seconds', 'Time to answer one call, cache hits included.');
+  const httpDuration = histogram('http_server_request_duration_seconds', 'HTTP request duration.');
+  const attempts = aggregates.counter('gateway_upstream_attempts_total', 'Every attempt on a node.');
+  const attemptDuration = histogram('gateway_upstream_duration_seconds', 'Duration of one attempt on one node.');
+  const failovers = aggregates.counter('gateway_failovers_total', 'A call moved from one node to the next.');
+  const exhausted = aggregates.counter('gateway_upstream_exhausted_total', 'Calls no node could answer.');
+  const cacheLookups = aggregates.counter('gateway_cache_lookups_total', 'Cache lookups.');
+  const denied = aggregates.counter('gateway_access_denied_total', 'Requests refused at the key check.');
 
+  // Keys join bounded label values with a separator no label value contains.
   return (bus) => {
     const offs = [
       bus.on('rpc.call', (e) => {
-        const attrs: Attributes = { network: e.network, method: methodLabel(e.method) };
-        requests.add(1, { ...attrs, outcome: e.outcome });
-        recordSeconds(requestDuration, e.durationMs, attrs);
+        const method = methodLabel(e.method);
+        requests.add(`${e.network}\n${method}\n${e.outcome}`, () => ({ network: e.network, method, outcome: e.outcome }));
+        requestDuration.record(`${e.network}\n${method}`, () => ({ network: e.network, method }), e.durationMs / 1000);
       }),
       bus.on('access.denied', (e) => {
-        denied.add(1, { network: e.network, reason: e.reason });
-        requests.add(1, { network: e.network, method: OTHER_METHOD, outcome: 'denied' }); // the body was never read
+        denied.add(`${e.network}\n${e.reason}`, () => ({ network: e.network, reason: e.reason }));
+        // the body was never read
+        requests.add(`${e.network}\n${OTHER_METHOD}\ndenied`, () => ({ network: e.network, method: OTHER_METHOD, outcome: 'denied' }));
       }),
       bus.on('request.completed', (e) =>
-        recordSeconds(httpDuration, e.durationMs, { network: e.network, 'http.response.status_code': e.httpStatus }),
+        httpDuration.record(
+          `${e.network}\n${e.httpStatus}`,
+          () => ({ network: e.network, 'http.response.status_code': e.httpStatus }),
+          e.durationMs / 1000,
+        ),
       ),
       bus.on('upstream.attempt', (e) => {
-        attempts.add(1, { network: e.network, node: e.node, outcome: e.outcome });
-        recordSeconds(attemptDuration, e.durationMs, { network: e.network, node: e.node });
+        attempts.add(`${e.network}\n${e.node}\n${e.outcome}`, () => ({ network: e.network, node: e.node, outcome: e.outcome }));
+        attemptDuration.record(`${e.network}\n${e.node}`, () => ({ network: e.network, node: e.node }), e.durationMs / 1000);
       }),
-      bus.on('upstream.failover', (e) => failovers.add(1, { network: e.network, from: e.from, to: e.to, reason: e.reason })),
-      bus.on('upstream.exhausted', (e) => exhausted.add(1, { network: e.network, reason: e.reason })),
-      bus.on('cache.lookup', (e) => cacheLookups.add(1, { network: e.network, result: e.result })),
+      bus.on('upstream.failover', (e) =>
+        failovers.add(`${e.network}\n${e.from}\n${e.to}\n${e.reason}`, () => ({ network: e.network, from: e.from, to: e.to, reason: e.reason })),
+      ),
+      bus.on('upstream.exhausted', (e) => exhausted.add(`${e.network}\n${e.reason}`, () => ({ network: e.network, reason: e.reason }))),
+      bus.on('cache.lookup', (e) => cacheLookups.add(`${e.network}\n${e.result}`, () => ({ network: e.network, result: e.result }))),
     ];
     return () => offs.forEach((off) => off());
   };
 }
 
-/** A NaN would poison a histogram's sum for the life of the process; such a duration is skipped. */
-function recordSeconds(histogram: Histogram, durationMs: number, attrs: Attributes): void {
-  if (Number.isFinite(durationMs) && durationMs >= 0) histogram.record(durationMs / 1000, attrs);
-}
 
 function observeNodes(meter: Meter, nodes: NodeState): void {
   const up = meter.createObservableGauge('gateway_node_up', { description: '1 while the node is in rotation.' });
