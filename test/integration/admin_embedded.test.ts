@@ -10,6 +10,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { isWellFormedApiKey } from '../../gateway/src/access/apiKey.ts';
 import { readHolder } from '../../gateway/src/store/embeddedLock.ts';
+import { runAdmin, type AdminRun } from '../helpers/admin.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const tmp = mkdtempSync(join(tmpdir(), 'gw-admin-embedded-'));
@@ -42,20 +43,8 @@ function env(): NodeJS.ProcessEnv {
   return e;
 }
 
-function admin(...args: string[]): Promise<{ code: number; stdout: string; stderr: string; last: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(join(root, 'node_modules/.bin/tsx'), ['gateway/src/admin.ts', ...args], { cwd: root, env: env(), stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code: code ?? -1, stdout, stderr, last: stdout.trimEnd().split('\n').at(-1) ?? '' });
-    });
-  });
+function admin(...args: string[]): Promise<AdminRun> {
+  return runAdmin(env(), ...args);
 }
 
 async function startHolder(): Promise<ChildProcess> {

@@ -1,13 +1,10 @@
 // The admin command end to end, as a subprocess against the real PostgreSQL (a schema of its own).
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import pgPromise from 'pg-promise';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { hashApiKey, isWellFormedApiKey } from '../../gateway/src/access/apiKey.ts';
+import { runAdmin, type AdminRun } from '../helpers/admin.ts';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
 const BASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const SCHEMA = `test_admin_${process.pid}`;
 const url = new URL(BASE_URL);
@@ -17,34 +14,11 @@ const db = pgp(BASE_URL);
 const ADDRESS = '0x787bc77F1700DCE0f8c1581c18A12d3153D1B150';
 const secrets: string[] = []; // every key printed so far: no other output may contain one
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-  lines: string[];
+function admin(...args: string[]): Promise<AdminRun> {
+  return runAdmin({ ...process.env, DATABASE_URL: url.toString(), PUBLIC_URL: 'https://rpc.example.org/' }, ...args);
 }
 
-function admin(...args: string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(join(root, 'node_modules/.bin/tsx'), ['gateway/src/admin.ts', ...args], {
-      cwd: root,
-      env: { ...process.env, DATABASE_URL: url.toString(), PUBLIC_URL: 'https://rpc.example.org/' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code: code ?? -1, stdout, stderr, lines: stdout.trimEnd().split('\n') });
-    });
-  });
-}
-
-function noSecrets(run: Run, except?: string): void {
+function noSecrets(run: AdminRun, except?: string): void {
   for (const key of secrets) {
     if (key === except) continue;
     assert.not.ok(run.stdout.includes(key) || run.stderr.includes(key), 'an earlier key was printed again');

@@ -1,8 +1,5 @@
 // The admin command's member grants, as subprocesses against the real PostgreSQL (a schema of its own):
 // grant, list, revoke (keys stop unless the address is an active orchestrator), and their refusals.
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import pgPromise from 'pg-promise';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -11,8 +8,8 @@ import { createMemberKey } from '../../gateway/src/access/memberKeys.ts';
 import { ApiKeyRepo } from '../../gateway/src/store/apiKeys.ts';
 import { openDatabase, type Database } from '../../gateway/src/store/db.ts';
 import { writeActiveSet } from '../../gateway/src/store/orchestrators.ts';
+import { runAdmin, type AdminRun } from '../helpers/admin.ts';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
 const BASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const SCHEMA = `test_membership_admin_${process.pid}`;
 const url = new URL(BASE_URL);
@@ -24,30 +21,8 @@ let database: Database;
 const BROADCASTER = '0x787bc77F1700DCE0f8c1581c18A12d3153D1B150'; // checksummed on purpose
 const ORCHESTRATOR = `0x${'0c'.repeat(20)}`;
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function cli(...args: string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(join(root, 'node_modules/.bin/tsx'), ['gateway/src/admin.ts', ...args], {
-      cwd: root,
-      env: { ...process.env, DATABASE_URL: url.toString() },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code: code ?? -1, stdout, stderr });
-    });
-  });
+function cli(...args: string[]): Promise<AdminRun> {
+  return runAdmin({ ...process.env, DATABASE_URL: url.toString() }, ...args);
 }
 
 const keyState = async (key: string) => {

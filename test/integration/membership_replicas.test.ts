@@ -15,6 +15,7 @@ import { openDatabase, type Database } from '../../gateway/src/store/db.ts';
 import { KeyChangeListener, notifyKeysChanged, type KeyChange } from '../../gateway/src/store/keyChanges.ts';
 import { startAnvil, type Anvil } from '../helpers/anvil.ts';
 import { waitFor } from '../helpers/gateway.ts';
+import { runAdmin, type AdminRun } from '../helpers/admin.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const BASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -150,24 +151,8 @@ async function status(r: Replica, key: string): Promise<number> {
   return res.status;
 }
 
-function adminCli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(join(root, 'node_modules/.bin/tsx'), ['gateway/src/admin.ts', ...args], {
-      cwd: root,
-      env: { ...process.env, DATABASE_URL: DB_URL },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code: code ?? -1, stdout, stderr });
-    });
-  });
+function adminCli(...args: string[]): Promise<AdminRun> {
+  return runAdmin({ ...process.env, DATABASE_URL: DB_URL }, ...args);
 }
 
 /** Polls every replica until each answers `expected`; returns how long after `since` the last one did. */
