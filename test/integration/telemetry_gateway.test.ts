@@ -20,7 +20,7 @@ test('real requests through the gateway become linked spans, correlated log line
   });
   const telemetry = await startTelemetry(
     tg.gw.bus,
-    loadTelemetryConfig({ METRICS_PORT: '0', METRICS_HOST: '127.0.0.1', LOG_REQUESTS: 'all', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9', OTEL_BSP_SCHEDULE_DELAY: '50' }),
+    loadTelemetryConfig({ METRICS_PORT: '0', METRICS_HOST: '127.0.0.1', LOG_REQUESTS: 'all', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9', OTEL_BSP_SCHEDULE_DELAY: '50', TRACES_OK_RATIO: '1' }),
     { spanExporter: exporter, logDestination },
   );
   try {

@@ -12,7 +12,8 @@ import { RequestSpans } from '../../gateway/src/telemetry/requestSpans.ts';
 
 const KEY = 'q3Jx0d5yqk2m1Zb7n8v6c4x2z0a9s8d7f6g5h4j3k2l';
 const MEMBER = '0x1111111111111111111111111111111111111111';
-const BASE_ENV = { METRICS_PORT: '0', METRICS_HOST: '127.0.0.1', OTEL_BSP_SCHEDULE_DELAY: '50', LOG_REQUESTS: 'all' };
+// Every request traced, as before sampling: these tests pin the span shapes (telemetry_sampling tests the sampling).
+const BASE_ENV = { METRICS_PORT: '0', METRICS_HOST: '127.0.0.1', OTEL_BSP_SCHEDULE_DELAY: '50', LOG_REQUESTS: 'all', TRACES_OK_RATIO: '1' };
 
 interface Harness {
   bus: EventBus;
@@ -282,7 +283,7 @@ test('spans go out over real OTLP/HTTP JSON to the configured endpoint, with the
 test('open spans are bounded: beyond the cap the oldest request is ended as abandoned, and shutdown ends the rest', async () => {
   const exporter = new InMemorySpanExporter();
   const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
-  const spans = new RequestSpans(provider.getTracer('t'), { maxOpen: 3, maxAgeMs: 60_000 });
+  const spans = new RequestSpans(provider.getTracer('t'), { maxOpen: 3, maxAgeMs: 60_000 }, { okRatio: 1, slowMs: 1000 });
   const bus = new EventBus();
   spans.subscribe(bus);
   for (let i = 0; i < 5; i++) bus.emit({ type: 'request.received', requestId: `o${i}`, network: 'l2', batchSize: 1, bytes: 10 });

@@ -1,6 +1,7 @@
 // Typed, validated telemetry configuration from the environment. Every default runs with nothing set:
 // logs to stdout, metrics on :9464, no traces, no Loki.
 import { ConfigError, envBool as bool, envInt as int, httpUrl, type Env } from '../env.ts';
+import { DEFAULT_TRACE_SAMPLING, type TraceSampling } from './traceSampling.ts';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -36,6 +37,8 @@ export interface TelemetryConfig {
   metrics: { host: string; port: number };
   /** Absent: no tracer, no span objects at all. */
   traces?: TraceExportConfig;
+  /** Which completed requests get spans when tracing is on (read and checked even when it is off). */
+  traceSampling: TraceSampling;
   loki?: LokiConfig;
   /** Longest a scrape waits for the stats provider (database counts) before using the last good values. */
   statsTimeoutMs: number;
@@ -52,6 +55,10 @@ export function loadTelemetryConfig(env: Env = process.env): TelemetryConfig {
       port: int(env, 'METRICS_PORT', 9464, 0, 65535),
     },
     statsTimeoutMs: int(env, 'STATS_TIMEOUT_MS', 1000, 10, 30_000),
+    traceSampling: {
+      okRatio: ratio(env, 'TRACES_OK_RATIO', DEFAULT_TRACE_SAMPLING.okRatio),
+      slowMs: int(env, 'TRACES_SLOW_MS', DEFAULT_TRACE_SAMPLING.slowMs, 0, 600_000),
+    },
   };
   const traces = traceExport(env);
   if (traces) config.traces = traces;
@@ -65,6 +72,15 @@ function requestLogMode(env: Env): RequestLogMode {
   if (!raw) return 'errors';
   if (raw !== 'all' && raw !== 'errors') throw new ConfigError('LOG_REQUESTS', `must be all or errors, got "${raw.slice(0, 40)}"`);
   return raw;
+}
+
+/** A share from 0 to 1, written as a decimal (0, 0.25, 1). */
+function ratio(env: Env, name: string, fallback: number): number {
+  const raw = env[name]?.trim();
+  if (!raw) return fallback;
+  const n = /^\d*\.?\d+$/.test(raw) ? Number(raw) : NaN;
+  if (!(n >= 0 && n <= 1)) throw new ConfigError(name, `must be a number from 0 to 1, got "${raw.slice(0, 40)}"`);
+  return n;
 }
 
 function logLevel(env: Env): LogLevel {

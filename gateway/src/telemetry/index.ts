@@ -33,7 +33,7 @@ export interface Telemetry {
 }
 
 export interface TelemetryOptions {
-  /** Replaces the OTLP exporter (tests); spans are still only recorded when tracing is configured. */
+  /** Replaces the OTLP exporter (tests); spans are still only recorded when tracing is configured (and sampled: TRACES_OK_RATIO). */
   spanExporter?: SpanExporter;
   /** Replaces stdout as the log destination (tests). */
   logDestination?: DestinationStream;
@@ -61,12 +61,11 @@ export async function startTelemetry(bus: EventBus, cfg: TelemetryConfig, opts: 
 
   // Without a trace endpoint there is no tracer and no span subscriber: no span objects at all.
   const tracing = cfg.traces ? startTracing(cfg.traces, { name: cfg.serviceName, version }, opts.spanExporter) : undefined;
-  const spans = tracing ? new RequestSpans(tracing.tracer) : undefined;
+  const spans = tracing ? new RequestSpans(tracing.tracer, undefined, cfg.traceSampling, tracing.idGenerator) : undefined;
   const logs = new RequestLogs(logger, spans ? (requestId) => spans.ids(requestId) : undefined, cfg.requestLogs);
 
-  // Order matters: the bus calls listeners in subscription order, and the completed-request log
-  // line must read the trace id before the span subscriber ends (and forgets) the request's span.
-  const unsubscribe = [logs.subscribe(bus), ...(spans ? [spans.subscribe(bus)] : []), metrics.subscribe(bus)];
+  // Order matters: listeners run in subscription order, and spans decide at completion whether the request is traced, which its log line (after) then reads.
+  const unsubscribe = [...(spans ? [spans.subscribe(bus)] : []), logs.subscribe(bus), metrics.subscribe(bus)];
 
   let stopping: Promise<void> | undefined;
   return {

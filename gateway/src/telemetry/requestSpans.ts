@@ -1,164 +1,111 @@
-// Turns request events into spans: one SERVER span per HTTP request, one CLIENT child span per
-// upstream attempt (built after the fact from its startTime/durationMs), span events for cache
-// lookups, failovers, exhaustion and denials. Only created when tracing is on.
-import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Context, type Span, type Tracer } from '@opentelemetry/api';
+// Turns request events into spans: one SERVER span per traced HTTP request, one CLIENT child span per
+// upstream attempt, span events for cache lookups, failovers, exhaustion and denials. While a request is
+// open only a plain record is kept; its completion decides (traceSampling.ts) whether spans are built,
+// retroactively with the times things happened. An untraced request creates no SDK object at all.
+import type { Tracer } from '@opentelemetry/api';
+import { SpanStatusCode } from '@opentelemetry/api';
 import type { EventBus, EventOf, Network } from '../events.ts';
 import { isGatewayFailure, requestOutcome, safeText } from './requestOutcome.ts';
-import { Attr, SpanEventName } from './spanAttributes.ts';
+import { addStep, newRecord, recordIds, replayRequest, type RequestRecord } from './requestTrace.ts';
+import { Attr } from './spanAttributes.ts';
+import { ServerSpanIdGenerator, type TraceIds } from './traceIds.ts';
+import { DEFAULT_TRACE_SAMPLING, shouldTrace, type TraceSampling } from './traceSampling.ts';
 
-export interface TraceIds {
-  traceId: string;
-  spanId: string;
-}
-
-interface OpenRequest {
-  span: Span;
-  ctx: Context;
-  openedAt: number;
-  denied: boolean;
-}
+export type { TraceIds } from './traceIds.ts';
 
 export interface RequestSpanLimits {
-  /** Requests traced at once; beyond it the oldest span is ended as abandoned. */
+  /** Requests open at once; beyond it the oldest is dropped, or ended as abandoned if it qualifies for a trace. */
   maxOpen: number;
-  /** A request still open after this is ended as abandoned (its completion never came). */
+  /** A request still open after this is dropped or ended as abandoned (its completion never came). */
   maxAgeMs: number;
 }
 
 export class RequestSpans {
-  private readonly open = new Map<string, OpenRequest>();
+  private readonly open = new Map<string, RequestRecord>();
+  /** The decision for the request completed last, read by the log subscriber right after (the bus is synchronous). */
+  private lastCompleted: { requestId: string; ids: TraceIds | undefined } | undefined;
 
   constructor(
     private readonly tracer: Tracer,
     private readonly limits: RequestSpanLimits = { maxOpen: 10_000, maxAgeMs: 10 * 60_000 },
+    private readonly sampling: TraceSampling = DEFAULT_TRACE_SAMPLING,
+    /** The tracer's provider must use this generator for the server span to carry the ids logged while it was open. */
+    private readonly idGenerator: ServerSpanIdGenerator = new ServerSpanIdGenerator(),
   ) {}
 
   subscribe(bus: EventBus): () => void {
     const offs = [
-      bus.on('access.granted', (e) => this.begin(e.requestId, e.network).span.setAttribute(Attr.Member, e.memberAddress)),
-      bus.on('access.denied', (e) => this.denied(e)),
-      bus.on('request.received', (e) => {
-        this.begin(e.requestId, e.network).span.setAttributes({ [Attr.BatchSize]: e.batchSize, [Attr.HttpRequestBodySize]: e.bytes });
+      bus.on('access.granted', (e) => void (this.begin(e.requestId, e.network).member = e.memberAddress)),
+      bus.on('access.denied', (e) => {
+        const record = this.begin(e.requestId, e.network);
+        record.denyReason = e.reason;
+        addStep(record, e);
       }),
-      bus.on('cache.lookup', (e) => this.cacheLookup(e)),
-      bus.on('upstream.attempt', (e) => this.attempt(e)),
-      bus.on('upstream.failover', (e) => this.failover(e)),
-      bus.on('upstream.exhausted', (e) => this.exhausted(e)),
+      bus.on('request.received', (e) => {
+        const record = this.begin(e.requestId, e.network);
+        record.batchSize = e.batchSize;
+        record.bytes = e.bytes;
+      }),
+      // Lookups and attempts outside an open member request (probes) are not traced.
+      bus.on('cache.lookup', (e) => this.step(e)),
+      bus.on('upstream.attempt', (e) => this.step(e)),
+      bus.on('upstream.failover', (e) => this.step(e, true)),
+      bus.on('upstream.exhausted', (e) => this.step(e, true)),
       bus.on('request.completed', (e) => this.complete(e)),
     ];
     return () => offs.forEach((off) => off());
   }
 
-  /** The ids of a request's server span while it is open, for log correlation. */
+  /**
+   * For log correlation: a request's trace and server span ids while it is open, and for the completed
+   * request (until the next completion) only if it was traced.
+   */
   ids(requestId: string): TraceIds | undefined {
-    const open = this.open.get(requestId);
-    if (!open) return undefined;
-    const { traceId, spanId } = open.span.spanContext();
-    return { traceId, spanId };
+    const record = this.open.get(requestId);
+    if (record) return recordIds(record);
+    return this.lastCompleted?.requestId === requestId ? this.lastCompleted.ids : undefined;
   }
 
-  /** Ends every span still open (shutdown), so none is lost unexported. */
+  /** Ends every request still open (shutdown) as abandoned if it qualifies, so none is lost unexported. */
   endAll(): void {
     for (const requestId of [...this.open.keys()]) this.abandon(requestId);
   }
 
-  private begin(requestId: string, network: Network, startTime?: number): OpenRequest {
+  private begin(requestId: string, network: Network, startedAt = Date.now()): RequestRecord {
     const existing = this.open.get(requestId);
     if (existing) return existing;
     this.evict();
-    const span = this.tracer.startSpan(
-      `POST /api/:key/${network}`,
-      {
-        kind: SpanKind.SERVER,
-        ...(startTime === undefined ? {} : { startTime }),
-        attributes: {
-          [Attr.HttpRequestMethod]: 'POST',
-          [Attr.HttpRoute]: `/api/:key/${network}`,
-          [Attr.RpcSystem]: 'jsonrpc',
-          [Attr.Network]: network,
-          [Attr.RequestId]: requestId,
-        },
-      },
-      ROOT_CONTEXT,
-    );
-    const open: OpenRequest = { span, ctx: trace.setSpan(ROOT_CONTEXT, span), openedAt: Date.now(), denied: false };
-    this.open.set(requestId, open);
-    return open;
+    const record = newRecord(network, startedAt);
+    this.open.set(requestId, record);
+    return record;
   }
 
-  private denied(e: EventOf<'access.denied'>): void {
-    const open = this.begin(e.requestId, e.network);
-    open.denied = true;
-    open.span.setAttribute(Attr.DenyReason, e.reason);
-    open.span.addEvent(SpanEventName.AccessDenied, { [Attr.DenyReason]: e.reason });
-  }
-
-  private cacheLookup(e: EventOf<'cache.lookup'>): void {
-    this.open.get(e.requestId)?.span.addEvent(SpanEventName.CacheLookup, {
-      [Attr.RpcMethod]: safeText(e.method, 64),
-      [Attr.CacheResult]: e.result,
-      ...(e.tier === undefined ? {} : { [Attr.CacheTier]: safeText(e.tier, 32) }),
-    });
-  }
-
-  private attempt(e: EventOf<'upstream.attempt'>): void {
-    const open = this.open.get(e.requestId);
-    if (!open) return; // an attempt outside a member request (a probe): not traced
-    const method = safeText(e.method, 64);
-    const startTime = Number.isFinite(e.startTime) ? e.startTime : Date.now();
-    const durationMs = Number.isFinite(e.durationMs) && e.durationMs >= 0 ? e.durationMs : 0;
-    const span = this.tracer.startSpan(
-      method,
-      {
-        kind: SpanKind.CLIENT,
-        startTime,
-        attributes: {
-          [Attr.RpcSystem]: 'jsonrpc',
-          [Attr.RpcMethod]: method,
-          [Attr.ServerAddress]: e.node,
-          [Attr.Network]: e.network,
-          [Attr.Node]: e.node,
-          [Attr.Attempt]: e.attempt,
-          [Attr.Outcome]: e.outcome,
-          ...(e.errorCode === undefined ? {} : { [Attr.RpcJsonrpcErrorCode]: e.errorCode }),
-          ...(e.httpStatus === undefined ? {} : { [Attr.HttpResponseStatusCode]: e.httpStatus }),
-        },
-      },
-      open.ctx,
-    );
-    if (e.outcome !== 'ok') {
-      span.setAttribute(Attr.ErrorType, e.outcome);
-      span.setStatus({ code: SpanStatusCode.ERROR, message: e.detail === undefined ? e.outcome : safeText(e.detail, 200) });
-    }
-    span.end(startTime + durationMs);
-  }
-
-  private failover(e: EventOf<'upstream.failover'>): void {
-    this.open.get(e.requestId)?.span.addEvent(SpanEventName.Failover, {
-      [Attr.RpcMethod]: safeText(e.method, 64),
-      [Attr.FailoverFrom]: e.from,
-      [Attr.FailoverTo]: e.to,
-      [Attr.FailoverReason]: e.reason,
-    });
-  }
-
-  private exhausted(e: EventOf<'upstream.exhausted'>): void {
-    this.open.get(e.requestId)?.span.addEvent(SpanEventName.Exhausted, {
-      [Attr.RpcMethod]: safeText(e.method, 64),
-      [Attr.Attempts]: e.attempts,
-      [Attr.ExhaustedReason]: e.reason,
-    });
+  private step(e: RequestStepEvent, troubles = false): void {
+    const record = this.open.get(e.requestId);
+    if (!record) return;
+    addStep(record, e);
+    if (troubles) record.troubled = true;
   }
 
   private complete(e: EventOf<'request.completed'>): void {
     const now = Date.now();
-    const open = this.open.get(e.requestId) ?? this.begin(e.requestId, e.network, now - (Number.isFinite(e.durationMs) ? Math.max(0, e.durationMs) : 0));
+    const durationMs = Number.isFinite(e.durationMs) ? Math.max(0, e.durationMs) : undefined;
+    const record = this.open.get(e.requestId) ?? newRecord(e.network, now - (durationMs ?? 0));
     this.open.delete(e.requestId);
-    const span = open.span;
+    const denied = record.denyReason !== undefined;
+    const outcome = requestOutcome(e, denied);
+    const traced = shouldTrace(this.sampling, { outcome, troubled: record.troubled, durationMs: durationMs ?? now - record.startedAt });
+    if (!traced) {
+      this.lastCompleted = { requestId: e.requestId, ids: undefined };
+      return;
+    }
+    // From the HTTP request's arrival when its duration is known, never after the first event seen.
+    const startTime = durationMs === undefined ? record.startedAt : Math.min(record.startedAt, now - durationMs);
+    const span = replayRequest(this.tracer, this.idGenerator, e.requestId, record, startTime);
     span.setAttributes({
       [Attr.RpcMethod]: safeText(e.method, 64),
       [Attr.HttpResponseStatusCode]: e.httpStatus,
-      [Attr.Outcome]: requestOutcome(e, open.denied),
+      [Attr.Outcome]: outcome,
       ...(e.errorCode === undefined ? {} : { [Attr.RpcJsonrpcErrorCode]: e.errorCode }),
       ...(e.memberAddress === undefined ? {} : { [Attr.Member]: e.memberAddress }),
     });
@@ -167,21 +114,30 @@ export class RequestSpans {
       span.setStatus({ code: SpanStatusCode.ERROR });
     }
     span.end(now);
+    const { traceId, spanId } = span.spanContext();
+    this.lastCompleted = { requestId: e.requestId, ids: { traceId, spanId } };
   }
 
   private evict(): void {
     const now = Date.now();
-    for (const [requestId, open] of this.open) {
-      if (this.open.size < this.limits.maxOpen && now - open.openedAt <= this.limits.maxAgeMs) break;
+    for (const [requestId, record] of this.open) {
+      if (this.open.size < this.limits.maxOpen && now - record.startedAt <= this.limits.maxAgeMs) break;
       this.abandon(requestId); // insertion order: the oldest first
     }
   }
 
+  /** A request whose completion never came: dropped, or ended as abandoned when it would have been traced. */
   private abandon(requestId: string): void {
-    const open = this.open.get(requestId);
-    if (!open) return;
+    const record = this.open.get(requestId);
+    if (!record) return;
     this.open.delete(requestId);
-    open.span.setAttribute(Attr.Abandoned, true);
-    open.span.end();
+    const now = Date.now();
+    const outcome = record.denyReason === undefined ? 'ok' : 'denied';
+    if (!shouldTrace(this.sampling, { outcome, troubled: record.troubled, durationMs: now - record.startedAt })) return;
+    const span = replayRequest(this.tracer, this.idGenerator, requestId, record, record.startedAt);
+    span.setAttribute(Attr.Abandoned, true);
+    span.end(now);
   }
 }
+
+type RequestStepEvent = EventOf<'cache.lookup' | 'upstream.attempt' | 'upstream.failover' | 'upstream.exhausted'>;
