@@ -72,4 +72,17 @@ test('METRICS_PORT=0 (an ephemeral port, for tests) and LOG_LEVEL in any case ar
   assert.is(loadTelemetryConfig({ LOG_LEVEL: 'DEBUG' }).logLevel, 'debug');
 });
 
+test('trace sampling defaults to every interesting request and a tenth of the rest, and reads TRACES_OK_RATIO and TRACES_SLOW_MS', () => {
+  assert.equal(loadTelemetryConfig({}).traceSampling, { okRatio: 0.1, slowMs: 1000 });
+  assert.equal(loadTelemetryConfig({ TRACES_OK_RATIO: '0', TRACES_SLOW_MS: '250' }).traceSampling, { okRatio: 0, slowMs: 250 });
+  assert.is(loadTelemetryConfig({ TRACES_OK_RATIO: '1' }).traceSampling.okRatio, 1);
+  assert.is(loadTelemetryConfig({ TRACES_OK_RATIO: ' 0.25 ' }).traceSampling.okRatio, 0.25);
+  assert.is(loadTelemetryConfig({ TRACES_OK_RATIO: '.5' }).traceSampling.okRatio, 0.5);
+});
+
+test('a bad TRACES_OK_RATIO or TRACES_SLOW_MS is a ConfigError naming it, even with tracing off', () => {
+  for (const bad of ['1.5', '-0.1', 'abc', '10%', '1e-1', 'NaN', '0.5.5']) assert.is(configError({ TRACES_OK_RATIO: bad }).variable, 'TRACES_OK_RATIO', bad);
+  for (const bad of ['1.5', '-1', 'soon', '600001']) assert.is(configError({ TRACES_SLOW_MS: bad }).variable, 'TRACES_SLOW_MS', bad);
+});
+
 test.run();
