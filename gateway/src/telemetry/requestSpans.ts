@@ -23,7 +23,8 @@ export interface RequestSpanLimits {
 export class RequestSpans {
   private readonly open = new Map<string, RequestRecord>();
   /** The decision for the request completed last, read by the log subscriber right after (the bus is synchronous). */
-  private lastCompleted: { requestId: string; ids: TraceIds | undefined } | undefined;
+  private lastCompletedId: string | undefined;
+  private lastCompletedIds: TraceIds | undefined;
 
   constructor(
     private readonly tracer: Tracer,
@@ -63,7 +64,7 @@ export class RequestSpans {
   ids(requestId: string): TraceIds | undefined {
     const record = this.open.get(requestId);
     if (record) return recordIds(record);
-    return this.lastCompleted?.requestId === requestId ? this.lastCompleted.ids : undefined;
+    return this.lastCompletedId === requestId ? this.lastCompletedIds : undefined;
   }
 
   /** Ends every request still open (shutdown) as abandoned if it qualifies, so none is lost unexported. */
@@ -95,10 +96,9 @@ export class RequestSpans {
     const denied = record.denyReason !== undefined;
     const outcome = requestOutcome(e, denied);
     const traced = shouldTrace(this.sampling, { outcome, troubled: record.troubled, durationMs: durationMs ?? now - record.startedAt });
-    if (!traced) {
-      this.lastCompleted = { requestId: e.requestId, ids: undefined };
-      return;
-    }
+    this.lastCompletedId = e.requestId;
+    this.lastCompletedIds = undefined;
+    if (!traced) return;
     // From the HTTP request's arrival when its duration is known, never after the first event seen.
     const startTime = durationMs === undefined ? record.startedAt : Math.min(record.startedAt, now - durationMs);
     const span = replayRequest(this.tracer, this.idGenerator, e.requestId, record, startTime);
@@ -115,7 +115,7 @@ export class RequestSpans {
     }
     span.end(now);
     const { traceId, spanId } = span.spanContext();
-    this.lastCompleted = { requestId: e.requestId, ids: { traceId, spanId } };
+    this.lastCompletedIds = { traceId, spanId };
   }
 
   private evict(): void {
