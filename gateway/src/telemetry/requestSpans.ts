@@ -102,13 +102,11 @@ export class RequestSpans {
     // From the HTTP request's arrival when its duration is known, never after the first event seen.
     const startTime = durationMs === undefined ? record.startedAt : Math.min(record.startedAt, now - durationMs);
     const span = replayRequest(this.tracer, this.idGenerator, e.requestId, record, startTime);
-    span.setAttributes({
-      [Attr.RpcMethod]: safeText(e.method, 64),
-      [Attr.HttpResponseStatusCode]: e.httpStatus,
-      [Attr.Outcome]: outcome,
-      ...(e.errorCode === undefined ? {} : { [Attr.RpcJsonrpcErrorCode]: e.errorCode }),
-      ...(e.memberAddress === undefined ? {} : { [Attr.Member]: e.memberAddress }),
-    });
+    span.setAttribute(Attr.RpcMethod, safeText(e.method, 64));
+    span.setAttribute(Attr.HttpResponseStatusCode, e.httpStatus);
+    span.setAttribute(Attr.Outcome, outcome);
+    if (e.errorCode !== undefined) span.setAttribute(Attr.RpcJsonrpcErrorCode, e.errorCode);
+    if (e.memberAddress !== undefined) span.setAttribute(Attr.Member, e.memberAddress);
     if (isGatewayFailure(e)) {
       span.setAttribute(Attr.ErrorType, e.errorCode === undefined ? String(e.httpStatus) : String(e.errorCode));
       span.setStatus({ code: SpanStatusCode.ERROR });

@@ -1,6 +1,6 @@
 // What an open request keeps until its completion decides whether it is traced: a small plain record,
 // no SDK object. A traced request's spans are built from it afterwards, each with the times it happened.
-import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Context, type Span, type Tracer } from '@opentelemetry/api';
+import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span, type Tracer } from '@opentelemetry/api';
 import type { DenyReason, EventOf, Network } from '../events.ts';
 import { safeText } from './requestOutcome.ts';
 import { Attr, SpanEventName } from './spanAttributes.ts';
@@ -54,44 +54,31 @@ export function replayRequest(
   startTime: number,
 ): Span {
   const route = `/api/:key/${record.network}`;
-  const span = ids.withIds(recordIds(record), () =>
-    tracer.startSpan(
-      `POST ${route}`,
-      {
-        kind: SpanKind.SERVER,
-        startTime,
-        attributes: {
-          [Attr.HttpRequestMethod]: 'POST',
-          [Attr.HttpRoute]: route,
-          [Attr.RpcSystem]: 'jsonrpc',
-          [Attr.Network]: record.network,
-          [Attr.RequestId]: requestId,
-          ...(record.member === undefined ? {} : { [Attr.Member]: record.member }),
-          ...(record.batchSize === undefined ? {} : { [Attr.BatchSize]: record.batchSize }),
-          ...(record.bytes === undefined ? {} : { [Attr.HttpRequestBodySize]: record.bytes }),
-          ...(record.denyReason === undefined ? {} : { [Attr.DenyReason]: record.denyReason }),
-        },
-      },
-      ROOT_CONTEXT,
-    ),
-  );
+  const attributes: Attributes = {
+    [Attr.HttpRequestMethod]: 'POST',
+    [Attr.HttpRoute]: route,
+    [Attr.RpcSystem]: 'jsonrpc',
+    [Attr.Network]: record.network,
+    [Attr.RequestId]: requestId,
+  };
+  // assigned, not spread: this runs for every traced request
+  if (record.member !== undefined) attributes[Attr.Member] = record.member;
+  if (record.batchSize !== undefined) attributes[Attr.BatchSize] = record.batchSize;
+  if (record.bytes !== undefined) attributes[Attr.HttpRequestBodySize] = record.bytes;
+  if (record.denyReason !== undefined) attributes[Attr.DenyReason] = record.denyReason;
+  const span = ids.withIds(recordIds(record), () => tracer.startSpan(`POST ${route}`, { kind: SpanKind.SERVER, startTime, attributes }, ROOT_CONTEXT));
   const ctx = trace.setSpan(ROOT_CONTEXT, span);
   for (const { at, event: e } of record.steps) {
     switch (e.type) {
       case 'access.denied':
         span.addEvent(SpanEventName.AccessDenied, { [Attr.DenyReason]: e.reason }, at);
         break;
-      case 'cache.lookup':
-        span.addEvent(
-          SpanEventName.CacheLookup,
-          {
-            [Attr.RpcMethod]: safeText(e.method, 64),
-            [Attr.CacheResult]: e.result,
-            ...(e.tier === undefined ? {} : { [Attr.CacheTier]: safeText(e.tier, 32) }),
-          },
-          at,
-        );
+      case 'cache.lookup': {
+        const lookup: Attributes = { [Attr.RpcMethod]: safeText(e.method, 64), [Attr.CacheResult]: e.result };
+        if (e.tier !== undefined) lookup[Attr.CacheTier] = safeText(e.tier, 32);
+        span.addEvent(SpanEventName.CacheLookup, lookup, at);
         break;
+      }
       case 'upstream.failover':
         span.addEvent(
           SpanEventName.Failover,
@@ -115,25 +102,18 @@ function attemptSpan(tracer: Tracer, ctx: Context, e: EventOf<'upstream.attempt'
   const method = safeText(e.method, 64);
   const startTime = Number.isFinite(e.startTime) ? e.startTime : seenAt;
   const durationMs = Number.isFinite(e.durationMs) && e.durationMs >= 0 ? e.durationMs : 0;
-  const span = tracer.startSpan(
-    method,
-    {
-      kind: SpanKind.CLIENT,
-      startTime,
-      attributes: {
-        [Attr.RpcSystem]: 'jsonrpc',
-        [Attr.RpcMethod]: method,
-        [Attr.ServerAddress]: e.node,
-        [Attr.Network]: e.network,
-        [Attr.Node]: e.node,
-        [Attr.Attempt]: e.attempt,
-        [Attr.Outcome]: e.outcome,
-        ...(e.errorCode === undefined ? {} : { [Attr.RpcJsonrpcErrorCode]: e.errorCode }),
-        ...(e.httpStatus === undefined ? {} : { [Attr.HttpResponseStatusCode]: e.httpStatus }),
-      },
-    },
-    ctx,
-  );
+  const attributes: Attributes = {
+    [Attr.RpcSystem]: 'jsonrpc',
+    [Attr.RpcMethod]: method,
+    [Attr.ServerAddress]: e.node,
+    [Attr.Network]: e.network,
+    [Attr.Node]: e.node,
+    [Attr.Attempt]: e.attempt,
+    [Attr.Outcome]: e.outcome,
+  };
+  if (e.errorCode !== undefined) attributes[Attr.RpcJsonrpcErrorCode] = e.errorCode;
+  if (e.httpStatus !== undefined) attributes[Attr.HttpResponseStatusCode] = e.httpStatus;
+  const span = tracer.startSpan(method, { kind: SpanKind.CLIENT, startTime, attributes }, ctx);
   if (e.outcome !== 'ok') {
     span.setAttribute(Attr.ErrorType, e.outcome);
     span.setStatus({ code: SpanStatusCode.ERROR, message: e.detail === undefined ? e.outcome : safeText(e.detail, 200) });
