@@ -73,7 +73,7 @@ test('METRICS_PORT=0 (an ephemeral port, for tests) and LOG_LEVEL in any case ar
 });
 
 test('trace sampling defaults to every interesting request and a tenth of the rest, and reads TRACES_OK_RATIO and TRACES_SLOW_MS', () => {
-  assert.equal(loadTelemetryConfig({}).traceSampling, { okRatio: 0.1, slowMs: 1000 });
+  assert.equal(loadTelemetryConfig({}).traceSampling, { okRatio: 0.01, slowMs: 1000 });
   assert.equal(loadTelemetryConfig({ TRACES_OK_RATIO: '0', TRACES_SLOW_MS: '250' }).traceSampling, { okRatio: 0, slowMs: 250 });
   assert.is(loadTelemetryConfig({ TRACES_OK_RATIO: '1' }).traceSampling.okRatio, 1);
   assert.is(loadTelemetryConfig({ TRACES_OK_RATIO: ' 0.25 ' }).traceSampling.okRatio, 0.25);
