@@ -69,7 +69,12 @@ test('a write refused at connect goes to the next node, which mines it', async (
       ['dead', 'connect'],
       ['b', 'ok'],
     ]);
-    const receipt = await b.rpc<{ status: string } | null>('eth_getTransactionReceipt', [hash]);
+    // Anvil may answer the send before its automined block has the receipt: wait for it, bounded
+    let receipt: { status: string } | null = null;
+    for (let i = 0; i < 100 && !receipt; i++) {
+      receipt = await b.rpc<{ status: string } | null>('eth_getTransactionReceipt', [hash]);
+      if (!receipt) await new Promise((r) => setTimeout(r, 20));
+    }
     assert.is(receipt?.status, '0x1');
   } finally {
     await pool.stop();
