@@ -106,11 +106,18 @@ export async function waitFor(
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${typeof what === 'function' ? what() : what}`);
 }
 
-/** Waits until the pool's head is the node's own head, saying what the pool saw if it never is. */
+/** Waits until the pool's head is the node's own head (read again on each poll), saying what the pool saw if never. */
 export async function waitForPoolHead(tg: TestGateway, network: 'l1' | 'l2' = 'l2', timeoutMs = 15_000): Promise<number> {
   const node = (network === 'l2' ? tg.l2 : tg.l1)[0]!;
-  const target = Number(await node.rpc<string>('eth_blockNumber'));
   const pool = tg.gw.pools[network]!;
-  await waitFor(() => pool.head()?.number === target, timeoutMs, () => `the ${network} pool head to reach ${target}: ${JSON.stringify(pool.status())}`);
+  let target = -1;
+  await waitFor(
+    async () => {
+      target = Number(await node.rpc<string>('eth_blockNumber'));
+      return pool.head()?.number === target;
+    },
+    timeoutMs,
+    () => `the ${network} pool head to reach ${target}: ${JSON.stringify(pool.status())}`,
+  );
   return target;
 }

@@ -13,8 +13,11 @@ test('a block, its logs and a receipt above finalized follow an anvil_reorg', as
     await node.rpc('anvil_mine', ['0x10']);
     const [from] = await node.rpc<string[]>('eth_accounts');
     const txHash = await node.rpc<string>('eth_sendTransaction', [{ from, to: from, value: '0x1' }]);
-    const head = await node.rpc<string>('eth_blockNumber');
-    await waitForPoolHead(tg);
+    // Anvil can answer the send before its automined block exists: the head is the receipt's block
+    let mined: { blockNumber: string } | null = null;
+    await waitFor(async () => (mined = await node.rpc('eth_getTransactionReceipt', [txHash])) !== null, 5000, 'the receipt');
+    const head = mined!.blockNumber;
+    assert.is(Number(head), await waitForPoolHead(tg));
 
     const before = (await tg.rpc('eth_getBlockByNumber', [head, false])).result as Block;
     const receiptBefore = (await tg.rpc('eth_getTransactionReceipt', [txHash])).result as { blockHash: string };
