@@ -1,19 +1,14 @@
 // Sign-in nonces and portal sessions in the real PostgreSQL (a schema of this file's own): single use even
 // under concurrent redeemers, expiry, the reasons a redemption fails, and clean-up of expired rows.
-import pgPromise from 'pg-promise';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ChallengeRejectedError, issueChallenge, redeemChallenge } from '../../gateway/src/access/challenge.ts';
-import { openDatabase, type Database } from '../../gateway/src/store/db.ts';
+import type { Database } from '../../gateway/src/store/db.ts';
 import { PgNonceStore } from '../../gateway/src/store/nonces.ts';
 import { SessionRepo } from '../../gateway/src/store/sessions.ts';
+import { testSchema } from '../helpers/schema.ts';
 
-const BASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const SCHEMA = `test_auth_stores_${process.pid}`;
-const pgp = pgPromise({ noWarnings: true });
-const admin = pgp(BASE_URL);
-const url = new URL(BASE_URL);
-url.searchParams.set('options', `-c search_path=${SCHEMA}`);
+const schema = testSchema('test_auth_stores');
 
 let database: Database;
 const DOMAIN = 'rpc.example.org';
@@ -21,14 +16,12 @@ const hex = (n: number) => n.toString(16).padStart(32, '0');
 const count = async (table: string) => Number((await database.db.one('SELECT count(*) AS n FROM $1:name', [table])).n);
 
 test.before(async () => {
-  await admin.none('DROP SCHEMA IF EXISTS $1:name CASCADE; CREATE SCHEMA $1:name', [SCHEMA]);
-  database = await openDatabase({ databaseUrl: url.toString(), dataDir: '/nonexistent' }, { migrate: true });
+  database = await schema.open();
 });
 
 test.after(async () => {
   await database.close();
-  await admin.none('DROP SCHEMA IF EXISTS $1:name CASCADE', [SCHEMA]);
-  await admin.$pool.end();
+  await schema.drop();
 });
 
 test('an issued nonce is redeemed once; then it is used, and one never issued is unknown', async () => {

@@ -1,28 +1,24 @@
 // The admin command's member grants, as subprocesses against the real PostgreSQL (a schema of its own):
 // grant, list, revoke (keys stop unless the address is an active orchestrator), and their refusals.
-import pgPromise from 'pg-promise';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { hashApiKey } from '../../gateway/src/access/apiKey.ts';
 import { createMemberKey } from '../../gateway/src/access/memberKeys.ts';
 import { ApiKeyRepo } from '../../gateway/src/store/apiKeys.ts';
-import { openDatabase, type Database } from '../../gateway/src/store/db.ts';
+import type { Database } from '../../gateway/src/store/db.ts';
 import { writeActiveSet } from '../../gateway/src/store/orchestrators.ts';
 import { runAdmin, type AdminRun } from '../helpers/admin.ts';
+import { testSchema } from '../helpers/schema.ts';
 
-const BASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const SCHEMA = `test_membership_admin_${process.pid}`;
-const url = new URL(BASE_URL);
-url.searchParams.set('options', `-c search_path=${SCHEMA}`);
-const pgp = pgPromise({ noWarnings: true });
-const admin = pgp(BASE_URL);
+const schema = testSchema('test_membership_admin');
+
 let database: Database;
 
 const BROADCASTER = '0x787bc77F1700DCE0f8c1581c18A12d3153D1B150'; // checksummed on purpose
 const ORCHESTRATOR = `0x${'0c'.repeat(20)}`;
 
 function cli(...args: string[]): Promise<AdminRun> {
-  return runAdmin({ ...process.env, DATABASE_URL: url.toString() }, ...args);
+  return runAdmin({ ...process.env, DATABASE_URL: schema.url }, ...args);
 }
 
 const keyState = async (key: string) => {
@@ -31,14 +27,12 @@ const keyState = async (key: string) => {
 };
 
 test.before(async () => {
-  await admin.none('DROP SCHEMA IF EXISTS $1:name CASCADE; CREATE SCHEMA $1:name', [SCHEMA]);
-  database = await openDatabase({ databaseUrl: url.toString(), dataDir: '/nonexistent' }, { migrate: true });
+  database = await schema.open();
 });
 
 test.after(async () => {
   await database.close();
-  await admin.none('DROP SCHEMA IF EXISTS $1:name CASCADE', [SCHEMA]);
-  await admin.$pool.end();
+  await schema.drop();
 });
 
 test('usage errors: help lists the member commands; a missing command, a missing address or a bad one are refused', async () => {

@@ -1,6 +1,5 @@
 // The active set in PostgreSQL and the members that follow it: joining, leaving (grace), grace over
 // (keys refused as inactive), coming back; operator grants beside it; who may sign in and get a key.
-import pgPromise from 'pg-promise';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createActiveSetSync } from '../../gateway/src/access/activeSetSync.ts';
@@ -10,29 +9,23 @@ import { createMemberKey } from '../../gateway/src/access/memberKeys.ts';
 import { createKeyForMember, memberForSignIn, revokeMembership } from '../../gateway/src/access/membership.ts';
 import { EventBus, type EventOf } from '../../gateway/src/events.ts';
 import type { KeyChange } from '../../gateway/src/store/keyChanges.ts';
-import { openDatabase, type Database } from '../../gateway/src/store/db.ts';
+import type { Database } from '../../gateway/src/store/db.ts';
 import { writeActiveSet } from '../../gateway/src/store/orchestrators.ts';
 import { startFakeSubgraph } from './orchestrators_fakeSubgraph.ts';
+import { testSchema } from '../helpers/schema.ts';
 
-const BASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const SCHEMA = `test_membership_sync_${process.pid}`;
-const pgp = pgPromise({ noWarnings: true });
-const admin = pgp(BASE_URL);
-const url = new URL(BASE_URL);
-url.searchParams.set('options', `-c search_path=${SCHEMA}`);
+const schema = testSchema('test_membership_sync');
 
 let database: Database;
 const HOUR = 3_600_000;
 
 test.before(async () => {
-  await admin.none('DROP SCHEMA IF EXISTS $1:name CASCADE; CREATE SCHEMA $1:name', [SCHEMA]);
-  database = await openDatabase({ databaseUrl: url.toString(), dataDir: '/nonexistent' }, { migrate: true });
+  database = await schema.open();
 });
 
 test.after(async () => {
   await database.close();
-  await admin.none('DROP SCHEMA IF EXISTS $1:name CASCADE', [SCHEMA]);
-  await admin.$pool.end();
+  await schema.drop();
 });
 
 let n = 0;
