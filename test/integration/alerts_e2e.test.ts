@@ -2,7 +2,6 @@
 // Prometheus running the real rules, alerting through a real Alertmanager with the real routing, to a
 // loopback receiver playing Discord. Only timings are shortened: scrape/evaluation 1 s, every alert's
 // `for` divided by 15 (ordering kept: no-healthy-node still fires before node-down), group waits 1 s.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { suite } from 'uvu';
@@ -11,6 +10,7 @@ import { parse, stringify } from 'yaml';
 import { createMemberKey } from '../../gateway/src/access/memberKeys.ts';
 import { openDatabase } from '../../gateway/src/store/db.ts';
 import { startAnvil, type Anvil } from '../helpers/anvil.ts';
+import { startGatewayProcess, type GatewayProcess } from '../helpers/gatewayProcess.ts';
 import { metricNames, withGrafanaVariables } from '../unit/ops_promql.ts';
 import {
   freePort,
@@ -34,8 +34,7 @@ const ctx = {
   l2a: undefined as Anvil | undefined,
   l2b: undefined as Anvil | undefined,
   l1: undefined as Anvil | undefined,
-  gateway: undefined as ChildProcess | undefined,
-  gatewayLog: '',
+  gateway: undefined as GatewayProcess | undefined,
   prometheus: undefined as Daemon | undefined,
   alertmanager: undefined as Daemon | undefined,
   receiver: undefined as Receiver | undefined,
@@ -82,39 +81,25 @@ E2E.before(async () => {
   const { key } = await createMemberKey(database, { address: `0x${'e2e'.padEnd(40, '0')}`, label: 'alerts e2e' });
   await database.close();
 
-  const [port, metricsPort] = [await freePort(), await freePort()];
-  ctx.gateway = spawn(process.execPath, ['--import', 'tsx', 'gateway/src/main.ts'], {
-    cwd: root,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: {
-      PATH: process.env.PATH,
-      HOST: '127.0.0.1',
-      PORT: String(port),
-      METRICS_HOST: '127.0.0.1',
-      METRICS_PORT: String(metricsPort),
-      DATABASE_URL,
-      DATA_DIR: tempDir('e2e-gw'),
-      L2_UPSTREAMS: `l2-a=${ctx.l2a?.url},l2-b=${ctx.l2b?.url}`,
-      L1_UPSTREAMS: `l1-a=${ctx.l1?.url}`,
-      ORCHESTRATOR_SOURCE: 'static:0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266',
-      HEAD_POLL_MS: '250',
-      UPSTREAM_TIMEOUT_MS: '800',
-      BREAKER_COOLDOWN_MS: '500',
-      BREAKER_MAX_COOLDOWN_MS: '1000',
-      LOG_LEVEL: 'warn',
-    },
+  const metricsPort = await freePort();
+  ctx.gateway = await startGatewayProcess({
+    PATH: process.env.PATH,
+    METRICS_HOST: '127.0.0.1',
+    METRICS_PORT: String(metricsPort),
+    DATABASE_URL,
+    DATA_DIR: tempDir('e2e-gw'),
+    L2_UPSTREAMS: `l2-a=${ctx.l2a?.url},l2-b=${ctx.l2b?.url}`,
+    L1_UPSTREAMS: `l1-a=${ctx.l1?.url}`,
+    ORCHESTRATOR_SOURCE: 'static:0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266',
+    HEAD_POLL_MS: '250',
+    UPSTREAM_TIMEOUT_MS: '800',
+    BREAKER_COOLDOWN_MS: '500',
+    BREAKER_MAX_COOLDOWN_MS: '1000',
+    LOG_LEVEL: 'warn',
   });
-  const keep = (d: Buffer) => (ctx.gatewayLog = (ctx.gatewayLog + d.toString()).slice(-20_000));
-  ctx.gateway.stdout?.on('data', keep);
-  ctx.gateway.stderr?.on('data', keep);
-  await waitFor(
-    'the gateway metrics endpoint',
-    async () => {
-      if (ctx.gateway?.exitCode !== null) throw new Error(`gateway exited: ${ctx.gatewayLog.slice(-2000)}`);
-      return (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).ok ? true : undefined;
-    },
-    30_000,
-  );
+  const port = ctx.gateway.port;
+  await waitFor('the gateway metrics endpoint', async () => ((await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).ok ? true : undefined), 30_000);
+
 
   // Members' traffic, so the traffic series exist: a poll per network every 200 ms, like orchestrators.
   const body = JSON.stringify([
@@ -153,14 +138,7 @@ E2E.before(async () => {
 
 E2E.after(async () => {
   clearInterval(ctx.traffic);
-  const g = ctx.gateway;
-  if (g && g.exitCode === null && g.signalCode === null) {
-    const exited = new Promise<void>((r) => g.once('exit', () => r()));
-    g.kill('SIGTERM');
-    const force = setTimeout(() => g.kill('SIGKILL'), 5000);
-    await exited;
-    clearTimeout(force);
-  }
+  await ctx.gateway?.stop();
   await Promise.all([ctx.prometheus?.stop(), ctx.alertmanager?.stop(), ctx.receiver?.close(), ctx.l2a?.kill(), ctx.l2b?.kill(), ctx.l1?.kill()]);
 });
 

@@ -1,7 +1,5 @@
 // The gateway as an operator runs it: the process entry, its metrics port, its logs, its shutdown.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
@@ -9,47 +7,30 @@ import * as assert from 'uvu/assert';
 import { createMemberKey } from '../../gateway/src/access/memberKeys.ts';
 import { openDatabase } from '../../gateway/src/store/db.ts';
 import { startAnvil } from '../helpers/anvil.ts';
-import { waitFor } from '../helpers/gateway.ts';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
+import { freePort, startGatewayProcess, type GatewayProcess } from '../helpers/gatewayProcess.ts';
 
 test('npm start: serves, exposes database and member gauges on the metrics port, logs JSON without keys, stops cleanly on SIGTERM', async () => {
   const l2 = await startAnvil({ chainId: 42161 });
   const l1 = await startAnvil({ chainId: 1 });
   const dataDir = mkdtempSync(join(tmpdir(), 'gw-main-'));
-  const [port, metricsPort] = [await freePort(), await freePort()];
-  const env = {
-    ...process.env,
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    METRICS_PORT: String(metricsPort),
-    METRICS_HOST: '127.0.0.1',
-    L2_UPSTREAMS: `a=${l2.url}`,
-    L1_UPSTREAMS: `b=${l1.url}`,
-    DATA_DIR: dataDir,
-  };
-  const child = spawn(process.execPath, ['--import', 'tsx', 'gateway/src/main.ts'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout.on('data', (d) => (out += d));
-  child.stderr.on('data', (d) => (out += d));
-  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  const metricsPort = await freePort();
+  let gw: GatewayProcess | undefined;
   try {
-    const base = `http://127.0.0.1:${port}`;
-    await waitFor(async () => (await fetch(`${base}/healthz`).catch(() => undefined))?.ok === true, 60_000, 'the gateway to listen');
+    gw = await startGatewayProcess({
+      ...process.env,
+      METRICS_PORT: String(metricsPort),
+      METRICS_HOST: '127.0.0.1',
+      L2_UPSTREAMS: `a=${l2.url}`,
+      L1_UPSTREAMS: `b=${l1.url}`,
+      DATA_DIR: dataDir,
+    });
     // A key made the way an operator would while the gateway runs (through its database).
     const database = await openDatabase({ databaseUrl: process.env.DATABASE_URL, dataDir });
     const { key } = await createMemberKey(database, { address: `0x${'ab'.repeat(20)}`, label: 'main' });
     await database.close();
-    const res = await fetch(`${base}/api/${key}/l2`, { method: 'POST', body: '{"jsonrpc":"2.0","id":1,"method":"eth_chainId"}' });
+    const res = await fetch(`${gw.base}/api/${key}/l2`, { method: 'POST', body: '{"jsonrpc":"2.0","id":1,"method":"eth_chainId"}' });
     assert.equal(await res.json(), { jsonrpc: '2.0', id: 1, result: '0xa4b1' });
-    const denied = await fetch(`${base}/api/${'x'.repeat(43)}/l2`, { method: 'POST', body: '{"jsonrpc":"2.0","id":1,"method":"eth_chainId"}' });
+    const denied = await fetch(`${gw.base}/api/${'x'.repeat(43)}/l2`, { method: 'POST', body: '{"jsonrpc":"2.0","id":1,"method":"eth_chainId"}' });
     assert.is(denied.status, 401);
 
     const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
@@ -59,8 +40,8 @@ test('npm start: serves, exposes database and member gauges on the metrics port,
     assert.match(metrics, /^gateway_requests_total\{[^}]*network="l2"[^}]*\} 1$/m);
     assert.not.ok(metrics.includes(key));
 
-    child.kill('SIGTERM');
-    assert.is(await exited, 0, 'clean exit on SIGTERM');
+    assert.is(await gw.stop(), 0, 'clean exit on SIGTERM');
+    const out = gw.output();
     const lines = out.split('\n').filter((l) => l.startsWith('{'));
     assert.ok(lines.length >= 2, 'JSON log lines');
     for (const l of lines) JSON.parse(l);
@@ -69,7 +50,7 @@ test('npm start: serves, exposes database and member gauges on the metrics port,
     assert.ok(lines.some((l) => l.includes('"request completed"') && l.includes('"deny_reason":"unknown_key"')));
     assert.not.ok(out.includes(key), 'the key never reaches the logs');
   } finally {
-    child.kill('SIGKILL');
+    gw?.child.kill('SIGKILL');
     await Promise.all([l2.kill(), l1.kill()]);
     rmSync(dataDir, { recursive: true, force: true });
   }

@@ -1,9 +1,5 @@
 // Revocations reach every replica within a second through PostgreSQL LISTEN/NOTIFY: the listener evicting a
 // resolver's cache, its reconnect after a lost connection, and two gateway processes sharing one database.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import pgPromise from 'pg-promise';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -15,9 +11,9 @@ import { openDatabase, type Database } from '../../gateway/src/store/db.ts';
 import { KeyChangeListener, notifyKeysChanged, type KeyChange } from '../../gateway/src/store/keyChanges.ts';
 import { startAnvil, type Anvil } from '../helpers/anvil.ts';
 import { waitFor } from '../helpers/gateway.ts';
+import { startGatewayProcess, type GatewayProcess } from '../helpers/gatewayProcess.ts';
 import { runAdmin, type AdminRun } from '../helpers/admin.ts';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
 const BASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const SCHEMA = `test_membership_replicas_${process.pid}`;
 const url = new URL(BASE_URL);
@@ -82,62 +78,20 @@ test('an announcement evicts cached keys at once, by key id or member address; a
   }
 });
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
+type Replica = GatewayProcess;
+
+function startReplica(anvil: Anvil, source: string): Promise<Replica> {
+  return startGatewayProcess({
+    PATH: process.env.PATH,
+    METRICS_HOST: '127.0.0.1',
+    METRICS_PORT: '0',
+    DATABASE_URL: DB_URL,
+    L2_UPSTREAMS: `l2=${anvil.url}`,
+    L1_UPSTREAMS: '',
+    ORCHESTRATOR_SOURCE: source,
+    KEY_CACHE_TTL_MS: '600000', // only an announcement can make a replica forget a key in time
+    LOG_LEVEL: 'warn',
   });
-}
-
-interface Replica {
-  base: string;
-  child: ChildProcess;
-  output(): string;
-}
-
-async function startReplica(anvil: Anvil, source: string): Promise<Replica> {
-  const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'gateway/src/main.ts'], {
-    cwd: root,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: {
-      PATH: process.env.PATH,
-      HOST: '127.0.0.1',
-      PORT: String(port),
-      METRICS_HOST: '127.0.0.1',
-      METRICS_PORT: '0',
-      DATABASE_URL: DB_URL,
-      L2_UPSTREAMS: `l2=${anvil.url}`,
-      L1_UPSTREAMS: '',
-      ORCHESTRATOR_SOURCE: source,
-      KEY_CACHE_TTL_MS: '600000', // only an announcement can make a replica forget a key in time
-      LOG_LEVEL: 'warn',
-    },
-  });
-  let out = '';
-  child.stdout?.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-10_000)));
-  child.stderr?.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-10_000)));
-  const base = `http://127.0.0.1:${port}`;
-  await waitFor(
-    async () => {
-      if (child.exitCode !== null) throw new Error(`replica exited: ${out}`);
-      return (await fetch(`${base}/healthz`).catch(() => undefined))?.ok === true;
-    },
-    60_000,
-    'a replica to listen',
-  );
-  return { base, child, output: () => out };
-}
-
-async function stopReplica(r: Replica): Promise<void> {
-  if (r.child.exitCode !== null || r.child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => r.child.once('exit', () => resolve()));
-  r.child.kill('SIGTERM');
-  const force = setTimeout(() => r.child.kill('SIGKILL'), 10_000);
-  await exited;
-  clearTimeout(force);
 }
 
 async function status(r: Replica, key: string): Promise<number> {
@@ -187,7 +141,7 @@ test('two gateway processes on one database: an admin revocation (of a key, then
     assert.ok(memberMs <= 1000, `grant revocation seen by both replicas after ${memberMs} ms`);
     for (const r of replicas) assert.not.ok(r.output().includes(k1.key) || r.output().includes(k2.key), 'no key in the logs');
   } finally {
-    await Promise.all(replicas.map(stopReplica));
+    await Promise.all(replicas.map((r) => r.stop()));
     await anvil.kill();
   }
 });
