@@ -99,6 +99,34 @@ test('a head-tier answer is served at the same head and not after the head moves
   assert.equal(results(s.lookups), ['miss', 'hit', 'miss']);
 });
 
+test('an answer showing a block the tracker has not seen retires head-tier answers cached before it', async () => {
+  const s = setup();
+  // The tracker still says 200; a node has already mined 201 and the member reads its receipt.
+  let nodeHead = 200;
+  s.upstream.answer = (method) => {
+    if (method === 'eth_blockNumber') return ok(hex(nodeHead));
+    if (method === 'eth_getTransactionReceipt') return ok({ transactionHash: TX, blockNumber: hex(201), status: '0x1' });
+    return ok(`${method}`);
+  };
+  assert.is(await s.raw('eth_blockNumber'), JSON.stringify(hex(200)));
+  nodeHead = 201;
+  assert.is(await s.raw('eth_blockNumber'), JSON.stringify(hex(200)), 'same head, no newer block shown yet: a hit');
+  await s.raw('eth_getTransactionReceipt', [TX]);
+  assert.is(await s.raw('eth_blockNumber'), JSON.stringify(hex(201)), 'after the receipt at 201, never 200 again');
+  assert.is(await s.raw('eth_blockNumber'), JSON.stringify(hex(201)));
+  assert.is(s.upstream.count('eth_blockNumber'), 2);
+  // A node's own eth_blockNumber counts too: the answer that shows 202 is the one served after it.
+  s.advance(2001);
+  nodeHead = 202;
+  assert.is(await s.raw('eth_blockNumber'), JSON.stringify(hex(202)));
+  assert.is(await s.raw('eth_blockNumber'), JSON.stringify(hex(202)));
+  assert.is(s.upstream.count('eth_blockNumber'), 3);
+  // Once the tracker catches up, keys follow its head hash again.
+  s.upstream.move(202);
+  await s.raw('eth_blockNumber');
+  assert.is(s.upstream.count('eth_blockNumber'), 4);
+});
+
 test('a same-height reorg (new head hash) makes head-tier answers unreachable', async () => {
   const s = setup();
   const before = await s.raw('eth_call', [{ to: A, data: '0x01' }, 'latest']);

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { requestPolicy, resultPolicy, type ChainView, type ResultDecision } from '../../gateway/src/cache/policy.ts';
+import { requestPolicy, resultPolicy, revealedHeight, type ChainView, type ResultDecision } from '../../gateway/src/cache/policy.ts';
 import type { CallOutcome } from '../../gateway/src/rpc/types.ts';
 
 const A = '0x' + 'ab'.repeat(20);
@@ -93,6 +93,21 @@ test('finality moving up turns a head-keyed answer into a final one', () => {
   const outcome = ok(block(150));
   assert.equal(decide('eth_getBlockByNumber', params, outcome, { head: 200, finalized: 149 }), HEAD);
   assert.equal(decide('eth_getBlockByNumber', params, outcome, { head: 210, finalized: 150 }), FINAL);
+});
+
+
+test('revealedHeight reads the highest block an answer shows, and nothing from answers that show none', () => {
+  assert.is(revealedHeight('eth_blockNumber', '0x1f'), 31);
+  assert.is(revealedHeight('eth_getBlockByNumber', block(7)), 7);
+  assert.is(revealedHeight('eth_getBlockByHash', block(8)), 8);
+  assert.is(revealedHeight('eth_getTransactionReceipt', receipt(9)), 9);
+  assert.is(revealedHeight('eth_getTransactionByHash', tx(10)), 10);
+  assert.is(revealedHeight('eth_getLogs', [log(3), log(11)]), 11);
+  assert.is(revealedHeight('eth_getTransactionReceipt', receipt(null)), undefined, 'pending');
+  assert.is(revealedHeight('eth_getLogs', []), undefined);
+  assert.is(revealedHeight('eth_getBlockByNumber', null), undefined);
+  assert.is(revealedHeight('eth_blockNumber', 'garbage'), undefined);
+  assert.is(revealedHeight('eth_getBalance', '0x10'), undefined, 'a balance is not a height');
 });
 
 test.run();

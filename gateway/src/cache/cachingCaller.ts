@@ -4,11 +4,15 @@
 // Reorg bound: an answer above the finalized block is only stored head-keyed (under the head hash
 // seen when the call started) with a TTL of headTtlMs <= 2000 ms. After a reorg it is served for at
 // most min(time for the head tracker to see the new head hash, headTtlMs) after it was stored.
+//
+// Read-your-reads: the tracker polls, so an answer may show a block the tracker has not seen yet
+// (a receipt, a log, a node's own eth_blockNumber). The highest such block joins the head key, so
+// nothing cached at an older head is served after a member has been shown a newer one.
 import type { Config } from '../config.ts';
 import type { CacheResult, EventBus, Network } from '../events.ts';
 import type { Caller } from '../rpc/handler.ts';
 import type { CallOutcome } from '../rpc/types.ts';
-import { requestPolicy, resultPolicy, type RequestPolicy, type ResultTier } from './policy.ts';
+import { requestPolicy, resultPolicy, revealedHeight, type RequestPolicy, type ResultTier } from './policy.ts';
 import type { ResponseCache } from './store.ts';
 
 export interface HeadView {
@@ -32,6 +36,8 @@ export class CachingCaller implements Caller {
   /** Calls in flight by full key; an entry lives exactly as long as its upstream call. */
   private readonly inflight = new Map<string, Promise<CallOutcome>>();
   private readonly headTtlMs: number;
+  /** The highest block any upstream answer has shown; above the tracked head it is part of head keys. */
+  private seen = 0;
 
   constructor(
     private readonly network: Network,
@@ -56,7 +62,7 @@ export class CachingCaller implements Caller {
     }
     const head = this.currentHead();
     const finalKey = `${this.network}|${req.key}`;
-    const headKey = head ? `${this.network}|${head.hash}|${req.key}` : undefined;
+    const headKey = this.headKey(head, req.key);
 
     const canLookUp = req.tier !== 'never' && (req.tier !== 'head' || headKey !== undefined);
     if (canLookUp) {
@@ -105,6 +111,14 @@ export class CachingCaller implements Caller {
     head: HeadView | undefined,
   ): Promise<CallOutcome> {
     const outcome = await this.upstream.call(method, params, ctx);
+    if (outcome.kind === 'result') {
+      const h = revealedHeight(method, outcome.value);
+      if (h !== undefined && h > this.seen) {
+        this.seen = h;
+        // The answer is the one that showed the newer block: it belongs under the key that names it.
+        headKey = this.headKey(head, req.key!);
+      }
+    }
     // Finality as seen when the call started: an answer read before a block was final is not final.
     const decision = resultPolicy(method, params, req, outcome, { head: head?.number, finalized: head?.finalized });
     if (decision.store) this.store(decision.tier, finalKey, headKey, outcome);
@@ -120,6 +134,11 @@ export class CachingCaller implements Caller {
       // A cache that cannot store must not fail the call that already has its answer.
       this.bus.emit({ type: 'gateway.error', where: 'cache.store', message: err instanceof Error ? err.message : String(err) });
     }
+  }
+
+  private headKey(head: HeadView | undefined, key: string): string | undefined {
+    if (!head) return undefined;
+    return `${this.network}|${head.hash}${this.seen > head.number ? `@${this.seen}` : ''}|${key}`;
   }
 
   private currentHead(): HeadView | undefined {

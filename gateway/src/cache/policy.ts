@@ -113,3 +113,31 @@ function sameBlock(ref: BlockRef | undefined, value: unknown, numberField: strin
   if (ref.kind === 'number') return n === ref.number ? n : null;
   return hash(value[hashField]) === ref.hash ? n : null;
 }
+
+/**
+ * The highest block an answer shows to exist, or undefined when it shows none. The head tracker
+ * polls, so a member may read a block (a receipt, a log, eth_blockNumber from a node) before the
+ * tracker sees it; head-keyed answers cached before that must not be served to them afterwards.
+ */
+export function revealedHeight(method: string, value: unknown): number | undefined {
+  switch (method) {
+    case 'eth_blockNumber':
+      return blockNumber(value);
+    case 'eth_getBlockByNumber':
+    case 'eth_getBlockByHash':
+      return isPlainObject(value) ? blockNumber(value.number) : undefined;
+    case 'eth_getTransactionReceipt':
+    case 'eth_getTransactionByHash':
+    case 'eth_getTransactionByBlockNumberAndIndex':
+    case 'eth_getTransactionByBlockHashAndIndex':
+      return isPlainObject(value) ? blockNumber(value.blockNumber) : undefined;
+    case 'eth_getLogs':
+    case 'eth_getBlockReceipts': {
+      // Entries come in block order: the last one is the highest.
+      const last: unknown = Array.isArray(value) ? value[value.length - 1] : undefined;
+      return isPlainObject(last) ? blockNumber(last.blockNumber) : undefined;
+    }
+    default:
+      return undefined;
+  }
+}
