@@ -1,6 +1,7 @@
 // Real Anvil nodes for tests and benchmarks, on loopback only.
 // We spawn the native binary, not the npm launcher, so SIGSTOP/SIGKILL reach the node itself.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 
@@ -26,8 +27,8 @@ export interface Anvil {
   port: number;
   process: ChildProcess;
   rpc<T = unknown>(method: string, params?: unknown[]): Promise<T>;
-  /** SIGSTOP: the node accepts connections but never answers. */
-  pause(): void;
+  /** SIGSTOP, resolved once every thread is stopped: the node accepts connections but never answers. */
+  pause(): Promise<void>;
   resume(): void;
   /** SIGKILL and wait for the exit. */
   kill(): Promise<void>;
@@ -67,8 +68,12 @@ export async function startAnvil(options: AnvilOptions = {}): Promise<Anvil> {
       if (body.error) throw new Error(`${method}: ${body.error.message}`);
       return body.result as T;
     },
-    pause() {
-      anvil.process.kill('SIGSTOP');
+    async pause() {
+      const p = anvil.process;
+      p.kill('SIGSTOP');
+      // kill() returns before the signal is delivered; a thread still running on another core could
+      // answer one more request. Wait until the kernel reports every thread stopped.
+      if (p.pid !== undefined) await untilStopped(p.pid);
     },
     resume() {
       anvil.process.kill('SIGCONT');
@@ -138,3 +143,23 @@ export const TEST_PRIVATE_KEYS = [
   '0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d',
   '0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3b07eba2b4dcc5d0',
 ] as const;
+
+/** Resolves once every thread of pid is in the stopped state (Linux /proc); gives up after 2 s. */
+async function untilStopped(pid: number): Promise<void> {
+  const deadline = Date.now() + 2000;
+  while (Date.now() < deadline) {
+    try {
+      const tasks = readdirSync(`/proc/${pid}/task`);
+      // The state is the field after the parenthesised command name, which may itself hold spaces.
+      const states = tasks.map((t) => {
+        const stat = readFileSync(`/proc/${pid}/task/${t}/stat`, 'utf8');
+        return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+      });
+      if (states.every((st) => st === 'T' || st === 't')) return;
+    } catch {
+      return; // no /proc, or the process is gone: nothing more to wait for
+    }
+    await new Promise((r) => setTimeout(r, 2));
+  }
+  throw new Error(`anvil ${pid} did not stop within 2 s of SIGSTOP`);
+}

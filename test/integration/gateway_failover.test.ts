@@ -34,7 +34,7 @@ test('primary killed: no read fails, the pool fails over and stops trying the de
 test('primary hung (SIGSTOP): reads still succeed, then the primary returns when it resumes', async () => {
   const tg = await startTestGateway({ l2Nodes: 2, l1Nodes: 1 });
   try {
-    tg.l2[0]!.pause();
+    await tg.l2[0]!.pause();
     assert.equal(await readLoop(tg, 10, 'c'), [], 'every read answered while the primary hangs');
     assert.ok(tg.of('upstream.failover').some((e) => e.from === 'l2node0' && e.reason === 'timeout'));
     tg.l2[0]!.resume();

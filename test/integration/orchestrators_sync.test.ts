@@ -184,7 +184,7 @@ test('two syncs asked for at once share one read', async () => {
 test('a source that ignores the abort (a frozen node under the chain source) fails at the sync timeout', async () => {
   const anvil = await startAnvil();
   try {
-    anvil.pause();
+    await anvil.pause();
     const source = createChainSource({ transport: http(anvil.url, { retryCount: 0, timeout: 60_000 }), bondingManager: '0x35Bcf3c30594191d53231E4FF333E8A770453e40' });
     const { sync, events } = harness(source, { timeoutMs: 300 });
     const result = await sync.syncNow();

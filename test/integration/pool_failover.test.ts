@@ -73,7 +73,7 @@ test('with the primary hung reads succeed after at most one timeout, go straight
   try {
     pool.start();
     await waitFor(() => pool.status().every((s) => s.head !== undefined), 'first polls');
-    a.pause();
+    await a.pause();
     const ids: string[] = [];
     for (let i = 0; i < 10; i++) {
       const r = await chainId();
