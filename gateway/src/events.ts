@@ -49,8 +49,11 @@ export type GatewayEvent =
       method: string;
       outcome: 'ok' | 'error';
       errorCode?: number;
-      /** Where the answer came from. */
-      source: 'cache' | 'upstream' | 'gateway';
+      /**
+       * 'gateway': refused or failed by the gateway itself (bad input, method policy, no node left);
+       * 'upstream': answered through the node pool, from a node or from the cache (cache.lookup says which).
+       */
+      source: 'upstream' | 'gateway';
       durationMs: number;
     }
   | {

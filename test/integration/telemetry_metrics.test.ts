@@ -69,7 +69,7 @@ function emitEverything(bus: EventBus): void {
   bus.emit({ type: 'request.completed', requestId: 'r1', network: 'l2', method: 'eth_call', httpStatus: 200, durationMs: 60 });
   // A cache hit for a vendor method, and a call with a key-shaped method name: both are `other`.
   bus.emit({ type: 'cache.lookup', requestId: 'r2', network: 'l2', method: 'arbtrace_block', result: 'hit' });
-  bus.emit({ type: 'rpc.call', requestId: 'r2', network: 'l2', method: 'arbtrace_block', outcome: 'ok', source: 'cache', durationMs: 0.2 });
+  bus.emit({ type: 'rpc.call', requestId: 'r2', network: 'l2', method: 'arbtrace_block', outcome: 'ok', source: 'upstream', durationMs: 0.2 });
   bus.emit({ type: 'rpc.call', requestId: 'r2', network: 'l2', method: `/api/${KEY}/l2`, outcome: 'error', errorCode: -32601, source: 'gateway', durationMs: 0.1 });
   bus.emit({ type: 'request.completed', requestId: 'r2', network: 'l2', method: 'batch', httpStatus: 200, durationMs: 1 });
   bus.emit({ type: 'access.denied', requestId: 'r3', network: 'l1', reason: 'unknown_key' });

@@ -38,7 +38,7 @@ function emitCacheHit(bus: EventBus, requestId: string, durationMs = 0.4): void 
   bus.emit({ type: 'access.granted', requestId, network: 'l2', memberAddress: MEMBER, keyId: 'k' });
   bus.emit({ type: 'request.received', requestId, network: 'l2', batchSize: 1, bytes: 80 });
   bus.emit({ type: 'cache.lookup', requestId, network: 'l2', method: 'eth_blockNumber', result: 'hit', tier: 'head' });
-  bus.emit({ type: 'rpc.call', requestId, network: 'l2', method: 'eth_blockNumber', outcome: 'ok', source: 'cache', durationMs: 0.1 });
+  bus.emit({ type: 'rpc.call', requestId, network: 'l2', method: 'eth_blockNumber', outcome: 'ok', source: 'upstream', durationMs: 0.1 });
   bus.emit({ type: 'request.completed', requestId, network: 'l2', method: 'eth_blockNumber', httpStatus: 200, durationMs, memberAddress: MEMBER, keyId: 'k' });
 }
 
