@@ -19,6 +19,22 @@ export type AttemptOutcome = 'ok' | FailureClass;
 
 export type CacheResult = 'hit' | 'miss' | 'coalesced' | 'bypass';
 
+/** What became of a sign-in attempt (gateway/src/portal/signInOutcome.ts maps errors to these). */
+export const SIGN_IN_OUTCOMES = [
+  'ok',
+  'bad_input',
+  'bad_signature',
+  'signer_mismatch',
+  'not_eligible',
+  'challenge_rejected',
+  'rate_limited',
+  'too_many_keys',
+  'cross_origin',
+  'unavailable',
+  'error',
+] as const;
+export type SignInOutcome = (typeof SIGN_IN_OUTCOMES)[number];
+
 export type DenyReason = 'unknown_key' | 'revoked_key' | 'inactive_member' | 'access_unavailable';
 
 export type GatewayEvent =
@@ -142,6 +158,17 @@ export type GatewayEvent =
       type: 'store.error';
       operation: string;
       message: string;
+    }
+  | {
+      /** One POST /auth/verify: a key or a session asked for with a signed challenge. */
+      type: 'signin.attempt';
+      purpose: 'key' | 'session';
+      outcome: SignInOutcome;
+      /** Lower-case; present when the signature (or the claim it was checked against) named one. Public data. */
+      address?: string;
+      /** Which signing form matched (eip191, legacy prefix, typed data...), on success. */
+      variant?: string;
+      durationMs: number;
     }
   | {
       /** One run of the active orchestrator set sync. A failed run keeps the last good set in force. */

@@ -151,4 +151,44 @@ test('a request from another site (foreign Origin) is refused with 403', async (
   assert.is(nullOrigin.status, 403);
 });
 
+test('each attempt emits one signin.attempt event: outcome, the address when one is known, never the key', async () => {
+  const seen = () => h.tg.of('signin.attempt').length;
+  const next = async (body: Record<string, unknown>, headers: Record<string, string> = {}) => {
+    const before = seen();
+    const res = await h.postJson('/auth/verify', body, headers);
+    const text = await res.text();
+    const events = h.tg.of('signin.attempt').slice(before);
+    assert.is(events.length, 1, `one event for ${JSON.stringify(body).slice(0, 60)}`);
+    return { event: events[0]!, text };
+  };
+  const c = await h.challenge();
+  const signed = await orchestrator.signMessage({ message: c.message });
+  const ok = await next({ message: c.message, signature: signed });
+  const key = (JSON.parse(ok.text) as { key: string }).key;
+  assert.equal({ ...ok.event, durationMs: 0 }, {
+    type: 'signin.attempt',
+    purpose: 'key',
+    outcome: 'ok',
+    address: orchestrator.address.toLowerCase(),
+    variant: 'eip191/none',
+    durationMs: 0,
+  });
+  assert.not.ok(JSON.stringify(h.tg.of('signin.attempt')).includes(key), 'the key is never in an event');
+  assert.is((await next({ message: c.message, signature: signed })).event.outcome, 'challenge_rejected');
+  const d = await h.challenge();
+  const refused = await next({ message: d.message, signature: await stranger.signMessage({ message: d.message }) });
+  assert.is(refused.event.outcome, 'not_eligible');
+  assert.is(refused.event.address, stranger.address.toLowerCase());
+  const mismatch = await next({ message: d.message, signature: await stranger.signMessage({ message: d.message }), address: orchestrator.address });
+  assert.is(mismatch.event.outcome, 'signer_mismatch');
+  assert.is(mismatch.event.address, orchestrator.address.toLowerCase(), 'the address claimed');
+  assert.is((await next({ message: d.message, signature: '0x1234' })).event.outcome, 'bad_signature');
+  assert.is((await next({ message: d.message, signature: signed, purpose: 'admin' })).event.outcome, 'bad_input');
+  assert.is((await next({ message: 'x'.repeat(20_000) })).event.outcome, 'bad_input', 'a body over the limit');
+  assert.is((await next({}, { origin: 'https://evil.example.org' })).event.outcome, 'cross_origin');
+  const session = await next({ message: d.message, signature: await orchestrator.signMessage({ message: d.message }), purpose: 'session' });
+  assert.is(session.event.purpose, 'session');
+  assert.is(session.event.outcome, 'ok');
+});
+
 test.run();

@@ -122,6 +122,27 @@ test('failover, exhaustion, node health, reorgs and failed syncs are warn lines;
   }
 });
 
+test('sign-in attempts are info lines (sign-in, sign-in refused) with outcome and address; a database failure is a warn line', async () => {
+  const { bus, telemetry, out } = await start();
+  try {
+    bus.emit({ type: 'signin.attempt', purpose: 'key', outcome: 'ok', address: MEMBER, variant: 'eip191/none', durationMs: 4.2 });
+    bus.emit({ type: 'signin.attempt', purpose: 'key', outcome: 'not_eligible', address: MEMBER, durationMs: 3 });
+    bus.emit({ type: 'signin.attempt', purpose: 'session', outcome: 'unavailable', durationMs: 2000 });
+    assert.equal(
+      out.lines().map((l) => [l.msg, l.level, l.purpose, l.outcome, l.address]),
+      [
+        ['sign-in', 30, 'key', 'ok', MEMBER],
+        ['sign-in refused', 30, 'key', 'not_eligible', MEMBER],
+        ['sign-in failed', 40, 'session', 'unavailable', undefined],
+      ],
+    );
+    assert.is(out.lines()[0]?.variant, 'eip191/none');
+    assert.is(out.lines()[0]?.duration_ms, 4.2);
+  } finally {
+    await telemetry.shutdown();
+  }
+});
+
 test('LOG_LEVEL=debug adds a line per upstream attempt; LOG_LEVEL=warn drops the per-request lines', async () => {
   const debug = await start({ LOG_LEVEL: 'debug' });
   const warn = await start({ LOG_LEVEL: 'warn' });

@@ -56,6 +56,8 @@ function documented(): Map<string, string> {
   return out;
 }
 
+const SIGNER = '0x3333333333333333333333333333333333333333';
+
 /** One of every event that feeds a metric. */
 function emitEverything(bus: EventBus): void {
   const now = Date.now();
@@ -77,6 +79,9 @@ function emitEverything(bus: EventBus): void {
   bus.emit({ type: 'upstream.exhausted', requestId: 'r4', network: 'l1', method: 'eth_blockNumber', attempts: 0, reason: 'no_healthy_node' });
   bus.emit({ type: 'node.health', network: 'l2', node: 'node-a', healthy: false, reason: 'breaker_open' });
   bus.emit({ type: 'node.health', network: 'l2', node: 'node-b', healthy: true, reason: 'ok' });
+  bus.emit({ type: 'signin.attempt', purpose: 'key', outcome: 'ok', address: '0x01', variant: 'eip191/none', durationMs: 5 });
+  bus.emit({ type: 'signin.attempt', purpose: 'key', outcome: 'not_eligible', address: SIGNER, durationMs: 3 });
+  bus.emit({ type: 'signin.attempt', purpose: 'key', outcome: 'not_eligible', address: '0x03', durationMs: 3 });
   bus.emit({ type: 'node.head', network: 'l2', node: 'node-b', head: 1000, headHash: '0xaa', finalized: 990, lag: 0 });
   bus.emit({ type: 'node.head', network: 'l2', node: 'node-a', head: 950, headHash: '0xbb', lag: 50 });
 }
@@ -130,6 +135,8 @@ test('series values follow the events: calls, attempts, failovers, cache, denial
       'gateway_cache_lookups_total{network="l2",result="miss"}': 1,
       'gateway_cache_lookups_total{network="l2",result="hit"}': 1,
       'gateway_access_denied_total{network="l1",reason="unknown_key"}': 1,
+      'gateway_signin_attempts_total{purpose="key",outcome="ok"}': 1,
+      'gateway_signin_attempts_total{purpose="key",outcome="not_eligible"}': 2,
       'gateway_node_up{network="l2",node="node-a"}': 0,
       'gateway_node_up{network="l2",node="node-b"}': 1,
       'gateway_node_head_block{network="l2",node="node-b"}': 1000,
@@ -169,7 +176,8 @@ test('no key and no label outside the documented sets appears in the scrape', as
     const { text } = await scrape(telemetry);
     assert.not.ok(text.includes(KEY));
     const labels = new Set([...text.matchAll(/[{,]([a-z_]+)="/g)].map((m) => m[1]));
-    assert.equal([...labels].sort(), ['from', 'http_response_status_code', 'le', 'method', 'network', 'node', 'outcome', 'reason', 'result', 'to', 'version']);
+    assert.equal([...labels].sort(), ['from', 'http_response_status_code', 'le', 'method', 'network', 'node', 'outcome', 'purpose', 'reason', 'result', 'to', 'version']);
+    assert.not.ok(text.includes(SIGNER.slice(2)), 'a signer address is never a label');
   } finally {
     await telemetry.shutdown();
   }

@@ -11,6 +11,8 @@ import { keyCreatedBody, newKeyBody } from '../portal/pages/keys.ts';
 import type { ChallengeView, SignInPurpose } from '../portal/pages/signForm.ts';
 import { clearedSessionCookie, csrfToken, hashSessionToken, newSessionToken, readSessionToken, sessionCookie } from '../portal/session.ts';
 import { signIn } from '../portal/signIn.ts';
+import { signInFailure } from '../portal/signInOutcome.ts';
+import type { SignInOutcome } from '../events.ts';
 import { challengeView, type Portal } from './portal.ts';
 import { asPortalError, assertSameOrigin, errorStatus, optionalText, prefersJson, readFields, sendError, sendJson, type Fields } from './portalHttp.ts';
 
@@ -34,6 +36,21 @@ export function authRoutes(router: Router, portal: Portal): void {
   router.post('/auth/verify', async (ctx) => {
     let fields: Fields | undefined;
     let purpose: SignInPurpose = 'key';
+    const started = performance.now();
+    let signer: string | undefined; // once the signature checked out: later failures are still about this address
+    let reported = false; // one event per attempt, even if sending the answer fails after success
+    const attempt = (outcome: SignInOutcome, address?: string, variant?: string): void => {
+      if (reported) return;
+      reported = true;
+      bus.emit({
+        type: 'signin.attempt',
+        purpose,
+        outcome,
+        ...(address === undefined ? {} : { address }),
+        ...(variant === undefined ? {} : { variant }),
+        durationMs: performance.now() - started,
+      });
+    };
     try {
       assertSameOrigin(ctx, config.publicUrl);
       fields = await readFields(ctx);
@@ -48,9 +65,11 @@ export function authRoutes(router: Router, portal: Portal): void {
           admit: (address) => (purpose === 'key' ? members.admitForKey(address) : members.admitForSession(address)),
         },
       );
-      const address = signedIn.address.toLowerCase();
+      const address = (signer = signedIn.address.toLowerCase());
+      const variant = `${signedIn.variant.scheme}/${signedIn.variant.ending}`;
       if (purpose === 'key') {
         const created = await members.createKey(address, label);
+        attempt('ok', address, variant);
         if (fields.json) sendJson(ctx, 201, portal.keyJson(created));
         else portal.sendPage(ctx, 200, { title: 'Your new key', nav: 'new-key' }, keyCreatedBody(portal.keyView(created)));
         return;
@@ -59,6 +78,7 @@ export function authRoutes(router: Router, portal: Portal): void {
       const { token, hash } = newSessionToken();
       const expiresAt = new Date(Date.now() + ttlMs);
       await sessions.create(hash, address, expiresAt);
+      attempt('ok', address, variant);
       ctx.set('Set-Cookie', sessionCookie(token, { secure: portal.secure, maxAgeMs: ttlMs }));
       if (fields.json) {
         sendJson(ctx, 200, { address: signedIn.address, expiresAt: expiresAt.toISOString(), csrf: csrfToken(token) });
@@ -68,6 +88,8 @@ export function authRoutes(router: Router, portal: Portal): void {
       }
     } catch (err) {
       const error = asPortalError(err, bus, 'auth.verify');
+      const failure = signInFailure(error);
+      attempt(failure.outcome, failure.address ?? signer);
       if (!fields || fields.json) sendError(ctx, error);
       else await retryPage(ctx, portal, purpose, error, fields);
     }

@@ -67,6 +67,7 @@ function eventInstruments(aggregates: Aggregates): (bus: EventBus) => () => void
   const exhausted = aggregates.counter('gateway_upstream_exhausted_total', 'Calls no node could answer.');
   const cacheLookups = aggregates.counter('gateway_cache_lookups_total', 'Cache lookups.');
   const denied = aggregates.counter('gateway_access_denied_total', 'Requests refused at the key check.');
+  const signIns = aggregates.counter('gateway_signin_attempts_total', 'Sign-in attempts (POST /auth/verify) by purpose and outcome.');
 
   // Keys join bounded label values with a separator no label value contains.
   return (bus) => {
@@ -96,6 +97,7 @@ function eventInstruments(aggregates: Aggregates): (bus: EventBus) => () => void
         failovers.add(`${e.network}\n${e.from}\n${e.to}\n${e.reason}`, () => ({ network: e.network, from: e.from, to: e.to, reason: e.reason })),
       ),
       bus.on('upstream.exhausted', (e) => exhausted.add(`${e.network}\n${e.reason}`, () => ({ network: e.network, reason: e.reason }))),
+      bus.on('signin.attempt', (e) => signIns.add(`${e.purpose}\n${e.outcome}`, () => ({ purpose: e.purpose, outcome: e.outcome }))),
       bus.on('cache.lookup', (e) => cacheLookups.add(`${e.network}\n${e.result}`, () => ({ network: e.network, result: e.result }))),
     ];
     return () => offs.forEach((off) => off());

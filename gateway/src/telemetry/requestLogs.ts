@@ -79,6 +79,13 @@ export class RequestLogs {
               'orchestrator sync failed',
             ),
       ),
+      bus.on('signin.attempt', (e) => {
+        const fields = { purpose: e.purpose, outcome: e.outcome, address: e.address, variant: e.variant, duration_ms: ms(e.durationMs) };
+        // A member's own mistake is information for the operator; the database or a bug failing it is a warning.
+        if (e.outcome === 'ok') this.log.info(fields, 'sign-in');
+        else if (e.outcome === 'unavailable' || e.outcome === 'error') this.log.warn(fields, 'sign-in failed');
+        else this.log.info(fields, 'sign-in refused');
+      }),
       bus.on('store.error', (e) => this.log.error({ operation: e.operation, error: safeText(e.message, 500) }, 'store error')),
       bus.on('gateway.error', (e) => this.log.error({ where: e.where, error: safeText(e.message, 500) }, 'gateway error')),
     ];

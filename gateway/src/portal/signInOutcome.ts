@@ -1,0 +1,27 @@
+// What became of one sign-in attempt, as a closed set of words: a metric label, a log field, and what
+// the operator reads when an orchestrator says "I cannot get a key".
+import { InvalidAddressError, InvalidLabelError } from '../access/errors.ts';
+import { ChallengeRejectedError } from '../access/challenge.ts';
+import { InvalidSignatureError, SignerMismatchError, UnknownSignerError } from '../access/signature.ts';
+import type { SignInOutcome } from '../events.ts';
+import { GatewayError, RpcCode } from '../rpc/errors.ts';
+import { BadInputError, CsrfRejectedError, NotEligibleError, PortalUnavailableError, RateLimitedError, TooManyKeysError } from './errors.ts';
+
+const SENDER_CODES: ReadonlySet<number> = new Set([RpcCode.ParseError, RpcCode.InvalidRequest, RpcCode.InvalidParams, RpcCode.LimitExceeded]);
+
+/** The outcome of a failed attempt, and the address it concerned when the signature told one. */
+export function signInFailure(err: unknown): { outcome: Exclude<SignInOutcome, 'ok'>; address?: string } {
+  if (err instanceof NotEligibleError) return { outcome: 'not_eligible', address: err.address.toLowerCase() };
+  if (err instanceof UnknownSignerError) return { outcome: 'not_eligible', address: err.recovered.toLowerCase() };
+  if (err instanceof SignerMismatchError) return { outcome: 'signer_mismatch', address: err.claimed.toLowerCase() };
+  if (err instanceof InvalidSignatureError) return { outcome: 'bad_signature' };
+  if (err instanceof ChallengeRejectedError) return { outcome: 'challenge_rejected' };
+  if (err instanceof RateLimitedError) return { outcome: 'rate_limited' };
+  if (err instanceof TooManyKeysError) return { outcome: 'too_many_keys' };
+  if (err instanceof CsrfRejectedError) return { outcome: 'cross_origin' };
+  if (err instanceof PortalUnavailableError) return { outcome: 'unavailable' };
+  if (err instanceof BadInputError || err instanceof InvalidAddressError || err instanceof InvalidLabelError) return { outcome: 'bad_input' };
+  // Any other refusal of what was sent (a body over the limit, unreadable bytes) is the sender's input too.
+  if (err instanceof GatewayError && (SENDER_CODES.has(err.code) || (err.httpStatus >= 400 && err.httpStatus < 500))) return { outcome: 'bad_input' };
+  return { outcome: 'error' };
+}
