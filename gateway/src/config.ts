@@ -61,6 +61,12 @@ export interface Config {
   access: {
     keyCacheTtlMs: number;
     keyCacheMax: number;
+    /**
+     * Requests with keys the database does not know, per client IP: each costs a database query, so a
+     * client past this rate is refused before the look-up. Keys already known valid are never limited.
+     */
+    unknownKeyPerMinute: number;
+    unknownKeyBurst: number;
   };
   /** Sign-in and the member portal (portal/config.ts). */
   portal: PortalConfig;
@@ -160,6 +166,8 @@ export function loadConfig(env: Env = process.env): Config {
     access: {
       keyCacheTtlMs: int(env, 'KEY_CACHE_TTL_MS', 5000, 0, 3_600_000),
       keyCacheMax: int(env, 'KEY_CACHE_MAX', 10_000, 1, 10_000_000),
+      unknownKeyPerMinute: int(env, 'UNKNOWN_KEY_RATE_PER_MINUTE', 120, 1, 10_000_000),
+      unknownKeyBurst: int(env, 'UNKNOWN_KEY_RATE_BURST', 60, 1, 10_000_000),
     },
     portal: loadPortalConfig(env),
     membership: loadMembershipConfig(env),

@@ -35,7 +35,8 @@ export const SIGN_IN_OUTCOMES = [
 ] as const;
 export type SignInOutcome = (typeof SIGN_IN_OUTCOMES)[number];
 
-export type DenyReason = 'unknown_key' | 'revoked_key' | 'inactive_member' | 'access_unavailable';
+/** unknown_key_rate: the client sent too many unknown keys lately and was refused before the database look-up. */
+export type DenyReason = 'unknown_key' | 'revoked_key' | 'inactive_member' | 'access_unavailable' | 'unknown_key_rate';
 
 export type GatewayEvent =
   | {

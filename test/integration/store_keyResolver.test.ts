@@ -64,7 +64,7 @@ function resolver(store: KeyStore | Database, ttlMs: number, options: KeyResolve
   const bus = new EventBus();
   const errors: Array<EventOf<'store.error'>> = [];
   bus.on('store.error', (e) => errors.push(e));
-  const cfg: Config['access'] = { keyCacheTtlMs: ttlMs, keyCacheMax: 100 };
+  const cfg = { keyCacheTtlMs: ttlMs, keyCacheMax: 100 };
   const r = new KeyResolver(store, cfg, bus, options);
   resolvers.push(r);
   return { r, errors };
@@ -87,6 +87,23 @@ test('a valid key resolves to its id and member; the database row holds only its
 test('an unknown well-formed key is unknown_key', async () => {
   const { r } = resolver(database, 5000);
   assert.equal(await r.resolve(generateApiKey().key), { ok: false, reason: 'unknown_key' });
+});
+
+test('knownValid says, without a query, whether a key checked out: never for unknown, revoked or unseen keys', async () => {
+  const created = await createMemberKey(database, { address: address(), label: 'k' });
+  const store = countingStore(database);
+  const { r } = resolver(store, 5000);
+  assert.not.ok(r.knownValid(created.key), 'not looked up yet');
+  await r.resolve(created.key);
+  const unknown = generateApiKey().key;
+  await r.resolve(unknown);
+  const lookups = store.lookups;
+  assert.ok(r.knownValid(created.key));
+  assert.not.ok(r.knownValid(unknown));
+  assert.not.ok(r.knownValid('not a key'));
+  assert.is(store.lookups, lookups, 'no query');
+  r.invalidate(created.id);
+  assert.not.ok(r.knownValid(created.key), 'forgotten after a revocation');
 });
 
 test('a malformed key is refused without querying the database', async () => {

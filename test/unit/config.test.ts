@@ -22,6 +22,7 @@ test('defaults run: public pools, embedded database, limits', () => {
   assert.is(c.dataDir, './data');
   assert.is(c.cache.headTtlMs, 2000);
   assert.ok(c.methods.deny.includes('debug_*'));
+  assert.equal([c.access.unknownKeyPerMinute, c.access.unknownKeyBurst], [120, 60]);
 });
 
 test('upstreams: named and unnamed, in priority order, names never from credentials', () => {
@@ -39,6 +40,7 @@ const BAD: Array<[Record<string, string>, string, RegExp]> = [
   [{ CACHE_HEAD_TTL_MS: '5000' }, 'CACHE_HEAD_TTL_MS', /between 1 and 2000/],
   [{ CACHE_ENABLED: 'maybe' }, 'CACHE_ENABLED', /true or false/],
   [{ MAX_BATCH: '0' }, 'MAX_BATCH', /between/],
+  [{ UNKNOWN_KEY_RATE_BURST: '0' }, 'UNKNOWN_KEY_RATE_BURST', /between/],
   [{ BREAKER_COOLDOWN_MS: '5000', BREAKER_MAX_COOLDOWN_MS: '1000' }, 'BREAKER_MAX_COOLDOWN_MS', /at least/],
   [{ CONFIG_FILE: '/nonexistent/gateway.json' }, 'CONFIG_FILE', /cannot read/],
 ];

@@ -19,6 +19,20 @@ test('a client gets its burst at once, then is told how long to wait for the nex
   assert.is(limiter.take('a'), 0);
 });
 
+test('wait tells how long until a token without taking one', () => {
+  const c = clock();
+  const limiter = new RateLimiter({ perMinute: 6, burst: 2, now: c.now });
+  assert.is(limiter.wait('a'), 0, 'an unseen client has its burst');
+  limiter.take('a');
+  assert.is(limiter.wait('a'), 0);
+  limiter.take('a');
+  assert.is(limiter.wait('a'), 10_000);
+  assert.is(limiter.wait('a'), 10_000, 'asking again takes nothing');
+  c.advance(10_000);
+  assert.is(limiter.wait('a'), 0);
+  assert.is(limiter.take('a'), 0);
+});
+
 test('refused attempts do not use up tokens, and refill stops at the burst', () => {
   const c = clock();
   const limiter = new RateLimiter({ perMinute: 60, burst: 2, now: c.now });

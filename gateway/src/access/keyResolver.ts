@@ -61,7 +61,7 @@ export class KeyResolver {
 
   constructor(
     store: KeyStore | { db: pgPromise.IDatabase<unknown> },
-    cfg: Config['access'],
+    cfg: Pick<Config['access'], 'keyCacheTtlMs' | 'keyCacheMax'>,
     private readonly bus: EventBus,
     options: KeyResolverOptions = {},
   ) {
@@ -90,6 +90,12 @@ export class KeyResolver {
       this.inflight.set(hash, lookup);
     }
     return pending;
+  }
+
+  /** Whether this key checked out as valid recently (a cached answer, fresh or kept for stale-if-error); no query. */
+  knownValid(key: string): boolean {
+    if (!isWellFormedApiKey(key)) return false;
+    return this.cache.peek(hashApiKey(key))?.check.ok === true;
   }
 
   /** Record a request made with this key; written to the database at the next flush. */

@@ -35,6 +35,10 @@ export class MemberAccess {
     return this.keys.resolve(key);
   }
 
+  knownValid(key: string): boolean {
+    return this.keys.knownValid(key);
+  }
+
   /** One request made with this key on this network: last-used time and usage counts, written in batches. */
   touch(keyId: string, network: Network): void {
     this.keys.touch(keyId);

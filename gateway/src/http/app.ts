@@ -12,11 +12,15 @@ import type { NodeStatus } from '../upstream/pool.ts';
 import { readBody } from './body.ts';
 import type { PortalDeps } from './portal.ts';
 import { createPortalRouter } from './portalRouter.ts';
+import { clientIp } from './portalHttp.ts';
+import { RateLimiter } from '../portal/rateLimit.ts';
 
 export type KeyCheck = { ok: true; keyId: string; memberAddress: string } | { ok: false; reason: DenyReason };
 
 export interface AccessCheck {
   resolve(key: string): Promise<KeyCheck>;
+  /** Whether the key checked out as valid recently, answered without a query. */
+  knownValid?(key: string): boolean;
   /** One request made with this key on this network (last use and usage counts, written in batches). */
   touch(keyId: string, network: Network): void;
 }
@@ -47,6 +51,11 @@ const DENIAL: Record<DenyReason, () => AccessDeniedError> = {
     new AccessDeniedError('This API key belongs to an address that is no longer an active orchestrator.', 403),
   access_unavailable: () =>
     new AccessDeniedError('The key check is unavailable right now (database unreachable); retry shortly.', 503),
+  unknown_key_rate: () =>
+    new AccessDeniedError(
+      'Too many requests with unknown API keys from your address; check the key in your URL (-ethUrl) and retry in a minute.',
+      429,
+    ),
 };
 
 export function createApp(deps: AppDeps): Koa {
@@ -54,6 +63,8 @@ export function createApp(deps: AppDeps): Koa {
   app.silent = true; // our own error middleware reports; Koa's default would print stacks with request details
   const router = new Router();
   const policy = methodPolicy(deps.config.methods.deny, deps.config.methods.allow);
+  // Each unknown key costs a database query; a client that keeps sending them is refused before the query.
+  const unknownKeys = new RateLimiter({ perMinute: deps.config.access.unknownKeyPerMinute, burst: deps.config.access.unknownKeyBurst });
 
   router.post('/api/:key/:network', async (ctx) => {
     const network = ctx.params.network as Network;
@@ -114,8 +125,14 @@ export function createApp(deps: AppDeps): Koa {
     let method = 'invalid';
     let errorCode: number | undefined;
     try {
-      const check = await deps.access.resolve(key).catch((): KeyCheck => ({ ok: false, reason: 'access_unavailable' }));
+      const client = clientIp(ctx, deps.config.portal.trustProxy);
+      const limited = unknownKeys.wait(client) > 0 && !deps.access.knownValid?.(key);
+      const check = limited
+        ? ({ ok: false, reason: 'unknown_key_rate' } as const)
+        : await deps.access.resolve(key).catch((): KeyCheck => ({ ok: false, reason: 'access_unavailable' }));
       if (!check.ok) {
+        if (check.reason === 'unknown_key') unknownKeys.take(client);
+        if (check.reason === 'unknown_key_rate') ctx.set('Retry-After', String(Math.ceil(unknownKeys.wait(client) / 1000)));
         deps.bus.emit({ type: 'access.denied', requestId, network, reason: check.reason });
         const error = DENIAL[check.reason]();
         errorCode = error.code;

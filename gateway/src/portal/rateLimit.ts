@@ -25,6 +25,14 @@ export class RateLimiter {
     this.now = options.now ?? Date.now;
   }
 
+  /** Milliseconds until `client` has a token (0: it has one now), without taking it. */
+  wait(client: string): number {
+    const bucket = this.buckets.peek(client);
+    if (!bucket) return 0;
+    const tokens = Math.min(this.options.burst, bucket.tokens + (this.now() - bucket.at) * this.ratePerMs);
+    return tokens >= 1 ? 0 : Math.ceil((1 - tokens) / this.ratePerMs);
+  }
+
   /** Takes one token for `client`; returns 0 when allowed, else the milliseconds until one is available. */
   take(client: string): number {
     const now = this.now();

@@ -90,8 +90,9 @@ export class InternalError extends GatewayError {
 /** Unknown, revoked or inactive API key: HTTP 401/403 with a JSON-RPC error body. */
 export class AccessDeniedError extends GatewayError {
   override readonly name = 'AccessDeniedError';
-  constructor(message: string, httpStatus: 401 | 403 | 503 = 401) {
-    super(httpStatus === 503 ? RpcCode.ResourceUnavailable : RpcCode.ResourceNotFound, message, httpStatus);
+  constructor(message: string, httpStatus: 401 | 403 | 429 | 503 = 401) {
+    const code = httpStatus === 503 ? RpcCode.ResourceUnavailable : httpStatus === 429 ? RpcCode.LimitExceeded : RpcCode.ResourceNotFound;
+    super(code, message, httpStatus);
   }
 }
 
