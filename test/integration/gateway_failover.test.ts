@@ -22,7 +22,10 @@ test('primary killed: no read fails, the pool fails over and stops trying the de
     await tg.l2[0]!.kill();
     assert.equal(await readLoop(tg, 30, 'b'), [], 'every read answered');
     const failovers = tg.of('upstream.failover').filter((e) => e.from === 'l2node0' && e.to === 'l2node1');
-    assert.ok(failovers.length >= 1, 'failover event seen');
+    // Usually a member read meets the dead node first and fails over; on a slow machine the head tracker's
+    // polls may open its breaker before any read needs it. Either way no read failed (above).
+    const tookOut = tg.of('node.health').some((e) => e.node === 'l2node0' && !e.healthy);
+    assert.ok(failovers.length >= 1 || tookOut, 'failed over, or the node was out of rotation before a read needed it');
     await waitFor(() => tg.of('node.health').some((e) => e.node === 'l2node0' && !e.healthy), 5000, 'primary marked unhealthy');
     const attemptsOnDead = tg.of('upstream.attempt').filter((e) => e.node === 'l2node0' && e.outcome !== 'ok').length;
     assert.ok(attemptsOnDead <= tg.config.upstream.breakerFailures + 1, `dead node tried ${attemptsOnDead} times`);
