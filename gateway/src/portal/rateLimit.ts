@@ -28,22 +28,29 @@ export class RateLimiter {
   /** Milliseconds until `client` has a token (0: it has one now), without taking it. */
   wait(client: string): number {
     const bucket = this.buckets.peek(client);
-    if (!bucket) return 0;
-    const tokens = Math.min(this.options.burst, bucket.tokens + (this.now() - bucket.at) * this.ratePerMs);
-    return tokens >= 1 ? 0 : Math.ceil((1 - tokens) / this.ratePerMs);
+    return bucket ? this.waitFor(this.tokensAt(bucket, this.now())) : 0;
   }
 
   /** Takes one token for `client`; returns 0 when allowed, else the milliseconds until one is available. */
   take(client: string): number {
     const now = this.now();
     const bucket = this.buckets.get(client) ?? { tokens: this.options.burst, at: now };
-    bucket.tokens = Math.min(this.options.burst, bucket.tokens + (now - bucket.at) * this.ratePerMs);
+    bucket.tokens = this.tokensAt(bucket, now);
     bucket.at = now;
     this.buckets.set(client, bucket);
     if (bucket.tokens >= 1) {
       bucket.tokens -= 1;
       return 0;
     }
-    return Math.ceil((1 - bucket.tokens) / this.ratePerMs);
+    return this.waitFor(bucket.tokens);
+  }
+
+  /** The bucket's tokens at `now`: refilled at the rate, never above the burst. */
+  private tokensAt(bucket: Bucket, now: number): number {
+    return Math.min(this.options.burst, bucket.tokens + (now - bucket.at) * this.ratePerMs);
+  }
+
+  private waitFor(tokens: number): number {
+    return tokens >= 1 ? 0 : Math.ceil((1 - tokens) / this.ratePerMs);
   }
 }
