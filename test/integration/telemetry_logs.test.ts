@@ -143,6 +143,20 @@ test('sign-in attempts are info lines (sign-in, sign-in refused) with outcome an
   }
 });
 
+test('a node leaving rotation is a warn line; joining it (start-up, recovery) is an info line', async () => {
+  const { bus, telemetry, out } = await start();
+  try {
+    bus.emit({ type: 'node.health', network: 'l2', node: 'a', healthy: true, reason: 'ok' });
+    bus.emit({ type: 'node.health', network: 'l2', node: 'a', healthy: false, reason: 'breaker_open' });
+    assert.equal(out.lines().map((l) => [l.msg, l.level, l.healthy, l.reason]), [
+      ['node health changed', 30, true, 'ok'],
+      ['node health changed', 40, false, 'breaker_open'],
+    ]);
+  } finally {
+    await telemetry.shutdown();
+  }
+});
+
 test('LOG_LEVEL=debug adds a line per upstream attempt; LOG_LEVEL=warn drops the per-request lines', async () => {
   const debug = await start({ LOG_LEVEL: 'debug' });
   const warn = await start({ LOG_LEVEL: 'warn' });

@@ -58,9 +58,12 @@ export class RequestLogs {
         ),
       ),
       bus.on('request.completed', (e) => this.completed(e)),
-      bus.on('node.health', (e) =>
-        this.log.warn({ network: e.network, node: e.node, healthy: e.healthy, reason: safeText(e.reason, 64) }, 'node health changed'),
-      ),
+      bus.on('node.health', (e) => {
+        // Leaving rotation is a warning; joining it (at start-up, or back after a failure) is information.
+        const fields = { network: e.network, node: e.node, healthy: e.healthy, reason: safeText(e.reason, 64) };
+        if (e.healthy) this.log.info(fields, 'node health changed');
+        else this.log.warn(fields, 'node health changed');
+      }),
       bus.on('chain.reorg', (e) =>
         this.log.warn({ network: e.network, node: e.node, height: e.height, old_hash: e.oldHash, new_hash: e.newHash }, 'chain reorg'),
       ),
