@@ -127,6 +127,18 @@ test('an answer showing a block the tracker has not seen retires head-tier answe
   assert.is(s.upstream.count('eth_blockNumber'), 4);
 });
 
+test('a pending block shows a number not mined yet: it does not retire head-tier answers', async () => {
+  const s = setup();
+  s.upstream.answer = (method, params, n) => {
+    if (method === 'eth_getBlockByNumber') return ok({ number: hex(201), hash: null, seq: n });
+    return ok(`${method}#${n}`);
+  };
+  const first = await s.raw('eth_gasPrice');
+  await s.raw('eth_getBlockByNumber', ['pending', false]);
+  assert.is(await s.raw('eth_gasPrice'), first);
+  assert.is(s.upstream.count('eth_gasPrice'), 1);
+});
+
 test('a same-height reorg (new head hash) makes head-tier answers unreachable', async () => {
   const s = setup();
   const before = await s.raw('eth_call', [{ to: A, data: '0x01' }, 'latest']);

@@ -111,7 +111,8 @@ export class CachingCaller implements Caller {
     head: HeadView | undefined,
   ): Promise<CallOutcome> {
     const outcome = await this.upstream.call(method, params, ctx);
-    if (outcome.kind === 'result') {
+    // A pending block's number is one that does not exist yet: only answers about mined blocks count.
+    if (outcome.kind === 'result' && req.tier !== 'never') {
       const h = revealedHeight(method, outcome.value);
       if (h !== undefined && h > this.seen) {
         this.seen = h;
