@@ -116,6 +116,28 @@ test('revoking a key stops it at once (the key cache is evicted, not waited out)
   assert.ok(listed.revokedAt);
 });
 
+test('revoking a key twice (a form sent again) answers it as revoked; rotating it again mints no second key', async () => {
+  const { id } = await newKey('twice');
+  const session = await signInSession();
+  const revoke = () => h.postJson(`/account/keys/${id}/revoke`, { csrf: session.csrf }, { cookie: session.cookie });
+  const first = (await (await revoke()).json()) as { revoked: { id: string; revokedAt: string }; alreadyRevoked: boolean };
+  assert.is(first.alreadyRevoked, false);
+  const again = await revoke();
+  assert.is(again.status, 200);
+  const second = (await again.json()) as typeof first;
+  assert.equal(second, { ...first, alreadyRevoked: true }, 'the same key, the same revocation time');
+  const form = await h.postForm(`/account/keys/${id}/revoke`, { csrf: session.csrf }, { cookie: session.cookie });
+  assert.is(form.status, 303, 'the page flow lands back on My keys too');
+
+  const rotating = await newKey('rotate twice');
+  const rotate = () => h.postJson(`/account/keys/${rotating.id}/rotate`, { csrf: session.csrf }, { cookie: session.cookie });
+  const keysBefore = (await account(session)).body.keys.length;
+  assert.is((await rotate()).status, 201);
+  assert.is((await rotate()).status, 404, 'a rotated key cannot be rotated again');
+  assert.is((await account(session)).body.keys.length, keysBefore + 1, 'one replacement, not two');
+  await revokeAll(session); // leave the member's key budget to the tests after this one
+});
+
 test('a revoke form from the portal redirects back to My keys, which says what was revoked', async () => {
   const { id, key } = await newKey();
   const session = await signInSession();

@@ -7,7 +7,6 @@ import * as assert from 'uvu/assert';
 import { generateApiKey } from '../../gateway/src/access/apiKey.ts';
 import { KeyResolver, type KeyResolverOptions, type KeyStore } from '../../gateway/src/access/keyResolver.ts';
 import { createMemberKey, revokeKey } from '../../gateway/src/access/memberKeys.ts';
-import type { Config } from '../../gateway/src/config.ts';
 import { EventBus, type EventOf } from '../../gateway/src/events.ts';
 import { ApiKeyRepo } from '../../gateway/src/store/apiKeys.ts';
 import { openDatabase, type Database } from '../../gateway/src/store/db.ts';

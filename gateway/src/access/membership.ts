@@ -2,13 +2,13 @@
 // active orchestrator set, or its grace period. Every change that can stop or restore keys is announced,
 // so every replica's key cache forgets what it knew (store/keyChanges.ts).
 import type pgPromise from 'pg-promise';
-import { ApiKeyRepo, type ApiKeyListing } from '../store/apiKeys.ts';
+import { ApiKeyRepo } from '../store/apiKeys.ts';
 import { notifyKeysChanged, type KeyChange } from '../store/keyChanges.ts';
 import { MemberRepo, type Member } from '../store/members.ts';
 import { findOrchestrator, MEMBERSHIP_LOCK_ID } from '../store/orchestrators.ts';
 import { normalizeAddress } from './address.ts';
 import { generateApiKey } from './apiKey.ts';
-import { checkLabel, type CreatedKey } from './memberKeys.ts';
+import { checkLabel, type CreatedKey, type RevokeResult } from './memberKeys.ts';
 
 type HasDb = { db: pgPromise.IDatabase<unknown> };
 type Tx = pgPromise.ITask<unknown>;
@@ -75,17 +75,25 @@ export async function createKeyForMember(
   return result;
 }
 
-/** Revoke one key of this member (the portal's revoke); null when it is not theirs or already revoked. */
+/**
+ * Revoke one key of this member (the portal's revoke), as the admin command's revokeKey does: a key
+ * revoked before is answered as it is, with alreadyRevoked. Null when the member has no such key.
+ */
 export async function revokeMemberKey(
   database: HasDb,
   input: { address: string; keyId: string },
   announce?: KeyChangeAnnouncer,
-): Promise<ApiKeyListing | null> {
+): Promise<RevokeResult | null> {
   const address = normalizeAddress(input.address);
   if (!/^\d{1,18}$/.test(input.keyId)) return null;
-  const revoked = await new ApiKeyRepo(database.db).revokeForMember(input.keyId, address);
-  if (revoked) await announceSafely(database, announce, { keyIds: [revoked.id] });
-  return revoked;
+  const repo = new ApiKeyRepo(database.db);
+  const revoked = await repo.revokeForMember(input.keyId, address);
+  if (revoked) {
+    await announceSafely(database, announce, { keyIds: [revoked.id] });
+    return { key: revoked, alreadyRevoked: false };
+  }
+  const existing = await repo.findForMember(input.keyId, address);
+  return existing?.revokedAt ? { key: existing, alreadyRevoked: true } : null;
 }
 
 /** The operator's grant: the address may hold keys whatever the active set says. */

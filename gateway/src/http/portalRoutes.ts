@@ -90,9 +90,9 @@ export function portalRoutes(router: Router, portal: Portal): void {
   router.post('/account/keys/:id/revoke', async (ctx) => {
     try {
       const { session, fields } = await signedInPost(ctx);
-      const revoked = await members.revoke(session.address, keyId(ctx));
+      const { key: revoked, alreadyRevoked } = await members.revoke(session.address, keyId(ctx));
       if (fields.json) {
-        sendJson(ctx, 200, { revoked: { id: revoked.id, prefix: revoked.prefix, revokedAt: revoked.revokedAt } });
+        sendJson(ctx, 200, { revoked: { id: revoked.id, prefix: revoked.prefix, revokedAt: revoked.revokedAt }, alreadyRevoked });
       } else {
         ctx.status = 303;
         ctx.redirect(`/account?revoked=${revoked.id}`);

@@ -3,10 +3,9 @@
 import type pgPromise from 'pg-promise';
 import { getAddress } from 'viem';
 import { KeyNotFoundError } from '../access/errors.ts';
-import type { CreatedKey } from '../access/memberKeys.ts';
+import type { CreatedKey, RevokeResult } from '../access/memberKeys.ts';
 import { createKeyForMember, memberForSignIn, revokeMemberKey, type KeyChangeAnnouncer, type SignInEligibility } from '../access/membership.ts';
 import type { Network } from '../events.ts';
-import type { ApiKeyListing } from '../store/apiKeys.ts';
 import { MemberRepo } from '../store/members.ts';
 import { usageForMember } from '../store/usage.ts';
 import type { PortalConfig } from './config.ts';
@@ -55,10 +54,11 @@ export class PortalMemberService implements PortalMembers {
     return keys.map(({ usage, ...key }) => ({ ...key, usage: NETWORKS.map((network) => ({ network, ...usage[network] })) }));
   }
 
-  async revoke(address: string, keyId: string): Promise<ApiKeyListing> {
-    const revoked = await revokeMemberKey(this.database, { address, keyId }, this.options.announce);
-    if (!revoked) throw new KeyNotFoundError(`id ${keyId} among your active keys`);
-    return revoked;
+  /** A key revoked before is answered as it is (a form sent twice, a page reloaded); another member's key is not found. */
+  async revoke(address: string, keyId: string): Promise<RevokeResult> {
+    const result = await revokeMemberKey(this.database, { address, keyId }, this.options.announce);
+    if (!result) throw new KeyNotFoundError(`id ${keyId} among your keys`);
+    return result;
   }
 
   /** Admission first, so a member who may no longer have keys does not lose the one it has. */
@@ -66,7 +66,9 @@ export class PortalMemberService implements PortalMembers {
     const eligibility = await memberForSignIn(this.database, address, this.options.announce);
     if (!eligibility.eligible) throw this.refuse(eligibility);
     const old = await this.revoke(address, keyId);
-    return this.createKey(address, old.label);
+    // Rotating a key revoked before (the rotate form sent twice) must not mint a second replacement.
+    if (old.alreadyRevoked) throw new KeyNotFoundError(`id ${keyId} among your active keys`);
+    return this.createKey(address, old.key.label);
   }
 
   private admission(eligibility: SignInEligibility): Admission {

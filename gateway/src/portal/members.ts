@@ -1,7 +1,6 @@
 // What the portal needs from membership and keys. PortalMemberService implements it on the database
 // (access/membership.ts); the routes see only this seam.
-import type { CreatedKey } from '../access/memberKeys.ts';
-import type { ApiKeyListing } from '../store/apiKeys.ts';
+import type { CreatedKey, RevokeResult } from '../access/memberKeys.ts';
 import type { AccountKeyView } from './pages/account.ts';
 import type { Admission } from './signIn.ts';
 
@@ -14,8 +13,8 @@ export interface PortalMembers {
   createKey(address: string, label: string | null): Promise<CreatedKey>;
   /** The member's keys, newest first, each with its requests per network in the last 24 h and 30 d. */
   keysOf(address: string): Promise<AccountKeyView[]>;
-  /** Revokes one of the member's keys on every replica; KeyNotFoundError if it is not theirs (or already revoked). */
-  revoke(address: string, keyId: string): Promise<ApiKeyListing>;
+  /** Revokes one of the member's keys on every replica (a key revoked before: alreadyRevoked); KeyNotFoundError if it is not theirs. */
+  revoke(address: string, keyId: string): Promise<RevokeResult>;
   /** Revokes one of the member's keys and creates its replacement with the same label. */
   rotate(address: string, keyId: string): Promise<CreatedKey>;
 }

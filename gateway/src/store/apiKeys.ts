@@ -83,6 +83,11 @@ export class ApiKeyRepo {
     );
   }
 
+  /** One key of this member, revoked or not; null when the member has no such key. */
+  findForMember(id: string, memberAddress: string): Promise<ApiKeyListing | null> {
+    return this.db.oneOrNone<ApiKeyListing>(`SELECT ${LISTING} FROM api_keys WHERE id = $1::bigint AND member_address = $2`, [id, memberAddress]);
+  }
+
   countActiveForMember(memberAddress: string): Promise<number> {
     return this.db.one(
       'SELECT count(*)::int AS n FROM api_keys WHERE member_address = $1 AND revoked_at IS NULL',
