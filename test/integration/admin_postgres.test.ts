@@ -1,21 +1,17 @@
 // The admin command end to end, as a subprocess against the real PostgreSQL (a schema of its own).
-import pgPromise from 'pg-promise';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { hashApiKey, isWellFormedApiKey } from '../../gateway/src/access/apiKey.ts';
 import { runAdmin, type AdminRun } from '../helpers/admin.ts';
+import { testSchema } from '../helpers/schema.ts';
 
-const BASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const SCHEMA = `test_admin_${process.pid}`;
-const url = new URL(BASE_URL);
-url.searchParams.set('options', `-c search_path=${SCHEMA}`);
-const pgp = pgPromise({ noWarnings: true });
-const db = pgp(BASE_URL);
+const schema = testSchema('test_admin');
+const db = schema.admin; // looks at the schema's tables by name, as the admin command leaves them
 const ADDRESS = '0x787bc77F1700DCE0f8c1581c18A12d3153D1B150';
 const secrets: string[] = []; // every key printed so far: no other output may contain one
 
 function admin(...args: string[]): Promise<AdminRun> {
-  return runAdmin({ ...process.env, DATABASE_URL: url.toString(), PUBLIC_URL: 'https://rpc.example.org/' }, ...args);
+  return runAdmin({ ...process.env, DATABASE_URL: schema.url, PUBLIC_URL: 'https://rpc.example.org/' }, ...args);
 }
 
 function noSecrets(run: AdminRun, except?: string): void {
@@ -26,12 +22,11 @@ function noSecrets(run: AdminRun, except?: string): void {
 }
 
 test.before(async () => {
-  await db.none('DROP SCHEMA IF EXISTS $1:name CASCADE; CREATE SCHEMA $1:name', [SCHEMA]);
+  await schema.create(); // empty: the admin command migrates it
 });
 
 test.after(async () => {
-  await db.none('DROP SCHEMA IF EXISTS $1:name CASCADE', [SCHEMA]);
-  await db.$pool.end();
+  await schema.drop();
 });
 
 test('help prints the usage and exits 0; no command is a usage error', async () => {
@@ -57,7 +52,7 @@ test('key create prints the endpoints, then the key alone on the last line; only
   assert.ok(run.stdout.includes('https://rpc.example.org/api/<API_KEY>/l1'));
   assert.is(run.lines.filter((l) => l.includes(key)).length, 1, 'the key is printed once');
 
-  const row = await db.one('SELECT k.*, m.source FROM $1:name.api_keys k JOIN $1:name.members m ON m.address = k.member_address', [SCHEMA]);
+  const row = await db.one('SELECT k.*, m.source FROM $1:name.api_keys k JOIN $1:name.members m ON m.address = k.member_address', [schema.name]);
   assert.is(row.key_hash, hashApiKey(key));
   assert.is(row.prefix, key.slice(0, 8));
   assert.is(row.member_address, ADDRESS.toLowerCase());
@@ -67,7 +62,7 @@ test('key create prints the endpoints, then the key alone on the last line; only
 });
 
 test('key create refuses a bad address, naming it, and stores nothing', async () => {
-  const before = await db.one('SELECT count(*)::int AS n FROM $1:name.api_keys', [SCHEMA], (r: { n: number }) => r.n);
+  const before = await db.one('SELECT count(*)::int AS n FROM $1:name.api_keys', [schema.name], (r: { n: number }) => r.n);
   const bad = await admin('key', 'create', '--address', '0x1234');
   assert.is(bad.code, 1);
   assert.match(bad.stderr, /Invalid Ethereum address: expected 0x followed by 40 hex digits, got "0x1234"/);
@@ -78,7 +73,7 @@ test('key create refuses a bad address, naming it, and stores nothing', async ()
   const missing = await admin('key', 'create', '--label', 'x');
   assert.is(missing.code, 2);
   assert.match(missing.stderr, /--address/);
-  assert.is(await db.one('SELECT count(*)::int AS n FROM $1:name.api_keys', [SCHEMA], (r: { n: number }) => r.n), before);
+  assert.is(await db.one('SELECT count(*)::int AS n FROM $1:name.api_keys', [schema.name], (r: { n: number }) => r.n), before);
 });
 
 test('key list shows id, prefix, address, label and dates, never a key or a hash', async () => {
@@ -91,7 +86,7 @@ test('key list shows id, prefix, address, label and dates, never a key or a hash
   assert.is(table.lines.length, 3);
   assert.ok(table.lines[1]!.includes('orchestrator one'));
   noSecrets(table);
-  const hashes = await db.map('SELECT key_hash FROM $1:name.api_keys', [SCHEMA], (r: { key_hash: string }) => r.key_hash);
+  const hashes = await db.map('SELECT key_hash FROM $1:name.api_keys', [schema.name], (r: { key_hash: string }) => r.key_hash);
   for (const h of hashes) assert.not.ok(table.stdout.includes(h));
 
   const json = await admin('key', 'list', '--json');
@@ -105,7 +100,7 @@ test('key revoke by prefix revokes that key; revoking it again says so', async (
   const run = await admin('key', 'revoke', prefix);
   assert.is(run.code, 0, run.stderr);
   assert.match(run.stdout, /Revoked API key 1 /);
-  const revoked = await db.any('SELECT id FROM $1:name.api_keys WHERE revoked_at IS NOT NULL', [SCHEMA]);
+  const revoked = await db.any('SELECT id FROM $1:name.api_keys WHERE revoked_at IS NOT NULL', [schema.name]);
   assert.equal(revoked, [{ id: '1' }]);
   const again = await admin('key', 'revoke', '1');
   assert.is(again.code, 0);
@@ -118,7 +113,7 @@ test('key revoke refuses an ambiguous prefix, listing the ids, and revokes nothi
   // Two keys whose display prefixes share their first four characters.
   for (const prefix of ['zzzzAAAA', 'zzzzBBBB']) {
     await db.none("INSERT INTO $1:name.api_keys (key_hash, prefix, member_address) VALUES (md5($2) || md5($2), $2, $3)", [
-      SCHEMA,
+      schema.name,
       prefix,
       ADDRESS.toLowerCase(),
     ]);
@@ -126,7 +121,7 @@ test('key revoke refuses an ambiguous prefix, listing the ids, and revokes nothi
   const run = await admin('key', 'revoke', 'zzzz');
   assert.is(run.code, 1);
   assert.match(run.stderr, /prefix "zzzz" matches 2 keys \(ids \d+, \d+\); use the id or a longer prefix/);
-  const revoked = await db.one('SELECT count(*)::int AS n FROM $1:name.api_keys WHERE revoked_at IS NOT NULL', [SCHEMA], (r: { n: number }) => r.n);
+  const revoked = await db.one('SELECT count(*)::int AS n FROM $1:name.api_keys WHERE revoked_at IS NOT NULL', [schema.name], (r: { n: number }) => r.n);
   assert.is(revoked, 1, 'only the key revoked before');
   const exact = await admin('key', 'revoke', 'zzzzB');
   assert.is(exact.code, 0, exact.stderr);

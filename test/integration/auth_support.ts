@@ -1,10 +1,10 @@
 // Shared by the auth_* tests: the real gateway (Anvil nodes, PostgreSQL in a schema of the test file's own)
 // with a static active set, on a port known in advance so PUBLIC_URL (the challenge domain) matches it.
 import { createServer } from 'node:net';
-import pgPromise from 'pg-promise';
 import { privateKeyToAccount } from 'viem/accounts';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.ts';
 import { TEST_PRIVATE_KEYS } from '../helpers/anvil.ts';
+import { testSchema } from '../helpers/schema.ts';
 
 export const orchestrator = privateKeyToAccount(TEST_PRIVATE_KEYS[0]);
 export const stranger = privateKeyToAccount(TEST_PRIVATE_KEYS[1]);
@@ -51,13 +51,8 @@ export interface AuthGatewayOptions {
 /** A gateway whose active set is synced (to the test orchestrator by default) before this resolves. */
 export async function startAuthGateway(schemaTag: string, options: AuthGatewayOptions = {}): Promise<AuthGateway> {
   const activeSet = options.activeSet ?? [orchestrator.address];
-  const baseUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-  const schema = `test_${schemaTag}_${process.pid}`;
-  const pgp = pgPromise({ noWarnings: true });
-  const admin = pgp(baseUrl);
-  await admin.none('DROP SCHEMA IF EXISTS $1:name CASCADE; CREATE SCHEMA $1:name', [schema]);
-  const dbUrl = new URL(baseUrl);
-  dbUrl.searchParams.set('options', `-c search_path=${schema}`);
+  const schema = testSchema(`test_${schemaTag}`);
+  await schema.create(); // empty: the gateway migrates it
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   let tg: TestGateway;
@@ -68,7 +63,7 @@ export async function startAuthGateway(schemaTag: string, options: AuthGatewayOp
       env: {
         PORT: String(port),
         PUBLIC_URL: `${options.publicScheme ?? 'http'}://127.0.0.1:${port}`,
-        DATABASE_URL: dbUrl.toString(),
+        DATABASE_URL: schema.url,
         ORCHESTRATOR_SOURCE: `static:${activeSet.join(',')}`,
         OPERATOR_NAME: 'Test Operator',
         OPERATOR_CONTACT: 'ops@example.org',
@@ -78,8 +73,7 @@ export async function startAuthGateway(schemaTag: string, options: AuthGatewayOp
       },
     });
   } catch (err) {
-    await admin.none('DROP SCHEMA IF EXISTS $1:name CASCADE', [schema]);
-    await admin.$pool.end();
+    await schema.drop();
     throw err;
   }
   await tg.gw.sync?.syncNow();
@@ -120,8 +114,7 @@ export async function startAuthGateway(schemaTag: string, options: AuthGatewayOp
     },
     async stop() {
       await tg.stop();
-      await admin.none('DROP SCHEMA IF EXISTS $1:name CASCADE', [schema]);
-      await admin.$pool.end();
+      await schema.drop();
     },
   };
   return harness;

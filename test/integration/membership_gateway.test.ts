@@ -1,6 +1,5 @@
 // Membership through the real gateway: the sync it runs writes the set (static source; chain source read
 // through its own L2 pool), keys follow the set (grace, then 403, then back), and usage reaches the database.
-import pgPromise from 'pg-promise';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createPublicClient, createWalletClient, getAddress, http, type Address } from 'viem';
@@ -13,13 +12,9 @@ import { usageForMember } from '../../gateway/src/store/usage.ts';
 import { compileContract } from '../contracts/compile.ts';
 import { startAnvil, TEST_PRIVATE_KEYS, type Anvil } from '../helpers/anvil.ts';
 import { waitFor } from '../helpers/gateway.ts';
+import { testSchema } from '../helpers/schema.ts';
 
-const BASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const SCHEMA = `test_membership_gw_${process.pid}`;
-const url = new URL(BASE_URL);
-url.searchParams.set('options', `-c search_path=${SCHEMA}`);
-const pgp = pgPromise({ noWarnings: true });
-const admin = pgp(BASE_URL);
+const schema = testSchema('test_membership_gw');
 
 const A = `0x${'a1'.repeat(20)}`;
 const B = `0x${'b2'.repeat(20)}`;
@@ -27,14 +22,13 @@ let l2: Anvil;
 let l1: Anvil;
 
 test.before(async () => {
-  await admin.none('DROP SCHEMA IF EXISTS $1:name CASCADE; CREATE SCHEMA $1:name', [SCHEMA]);
+  await schema.create(); // empty: the gateway migrates it
   [l2, l1] = await Promise.all([startAnvil({ chainId: 42161 }), startAnvil({ chainId: 1 })]);
 });
 
 test.after(async () => {
   await Promise.all([l2?.kill(), l1?.kill()]);
-  await admin.none('DROP SCHEMA IF EXISTS $1:name CASCADE', [SCHEMA]);
-  await admin.$pool.end();
+  await schema.drop();
 });
 
 async function start(env: Record<string, string>): Promise<{ gw: Gateway; events: GatewayEvent[] }> {
@@ -43,7 +37,7 @@ async function start(env: Record<string, string>): Promise<{ gw: Gateway; events
     HOST: '127.0.0.1',
     L2_UPSTREAMS: `l2node=${l2.url}`,
     L1_UPSTREAMS: `l1node=${l1.url}`,
-    DATABASE_URL: url.toString(),
+    DATABASE_URL: schema.url,
     HEAD_POLL_MS: '200',
     KEY_CACHE_TTL_MS: '200',
     USAGE_FLUSH_INTERVAL_MS: '3600000', // flushed by the test, so counts are exact

@@ -7,33 +7,28 @@ import { KeyResolver } from '../../gateway/src/access/keyResolver.ts';
 import { createMemberKey, revokeKey } from '../../gateway/src/access/memberKeys.ts';
 import { revokeMembership } from '../../gateway/src/access/membership.ts';
 import { EventBus } from '../../gateway/src/events.ts';
-import { openDatabase, type Database } from '../../gateway/src/store/db.ts';
+import type { Database } from '../../gateway/src/store/db.ts';
 import { KeyChangeListener, notifyKeysChanged, type KeyChange } from '../../gateway/src/store/keyChanges.ts';
 import { startAnvil, type Anvil } from '../helpers/anvil.ts';
 import { waitFor } from '../helpers/gateway.ts';
 import { startGatewayProcess, type GatewayProcess } from '../helpers/gatewayProcess.ts';
 import { runAdmin, type AdminRun } from '../helpers/admin.ts';
+import { testSchema } from '../helpers/schema.ts';
 
-const BASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const SCHEMA = `test_membership_replicas_${process.pid}`;
-const url = new URL(BASE_URL);
-url.searchParams.set('options', `-c search_path=${SCHEMA}`);
-const DB_URL = url.toString();
+const schema = testSchema('test_membership_replicas');
+const DB_URL = schema.url;
 const pgp = pgPromise({ noWarnings: true });
-const admin = pgp(BASE_URL);
 let database: Database;
 let n = 0;
 const address = () => `0x${(++n).toString(16).padStart(6, '0')}${'7e'.repeat(17)}`;
 
 test.before(async () => {
-  await admin.none('DROP SCHEMA IF EXISTS $1:name CASCADE; CREATE SCHEMA $1:name', [SCHEMA]);
-  database = await openDatabase({ databaseUrl: DB_URL, dataDir: '/nonexistent' }, { migrate: true });
+  database = await schema.open();
 });
 
 test.after(async () => {
   await database.close();
-  await admin.none('DROP SCHEMA IF EXISTS $1:name CASCADE', [SCHEMA]);
-  await admin.$pool.end();
+  await schema.drop();
 });
 
 test('an announcement evicts cached keys at once, by key id or member address; a lost listener reconnects and forgets everything', async () => {
@@ -66,7 +61,7 @@ test('an announcement evicts cached keys at once, by key id or member address; a
     assert.equal(await resolver.resolve(k2.key), { ok: false, reason: 'inactive_member' });
 
     changes.length = 0;
-    const cut = await admin.any('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1', [appName]);
+    const cut = await schema.admin.any('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1', [appName]);
     assert.is(cut.length, 1, 'one listening connection');
     await waitFor(() => listener.listening() && changes.some((c) => c.all === true), 10_000, 'reconnected, forgetting everything');
     await notifyKeysChanged(database.db, { address: x });

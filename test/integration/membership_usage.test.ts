@@ -8,33 +8,28 @@ import { UsageMeter, type UsageStore } from '../../gateway/src/access/usageMeter
 import { createMemberKey } from '../../gateway/src/access/memberKeys.ts';
 import { createKeyForMember } from '../../gateway/src/access/membership.ts';
 import { EventBus, type EventOf } from '../../gateway/src/events.ts';
-import { openDatabase, type Database } from '../../gateway/src/store/db.ts';
+import type { Database } from '../../gateway/src/store/db.ts';
 import { writeActiveSet } from '../../gateway/src/store/orchestrators.ts';
 import { readCounts } from '../../gateway/src/store/stats.ts';
 import { HOUR_MS, hourOf, usageForMember, UsageRepo } from '../../gateway/src/store/usage.ts';
+import { testSchema } from '../helpers/schema.ts';
 
-const BASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const SCHEMA = `test_membership_usage_${process.pid}`;
-const url = new URL(BASE_URL);
-url.searchParams.set('options', `-c search_path=${SCHEMA}`);
+const schema = testSchema('test_membership_usage');
 // Our own pg-promise instance, so every statement sent can be counted.
 const statements: string[] = [];
 const pgp = pgPromise({ noWarnings: true, query: (e) => void statements.push(e.query) });
-const admin = pgp(BASE_URL);
-const counted = pgp(url.toString());
+const counted = pgp(schema.url);
 
 let database: Database;
 
 test.before(async () => {
-  await admin.none('DROP SCHEMA IF EXISTS $1:name CASCADE; CREATE SCHEMA $1:name', [SCHEMA]);
-  database = await openDatabase({ databaseUrl: url.toString(), dataDir: '/nonexistent' }, { migrate: true });
+  database = await schema.open();
 });
 
 test.after(async () => {
   await database.close();
   await counted.$pool.end();
-  await admin.none('DROP SCHEMA IF EXISTS $1:name CASCADE', [SCHEMA]);
-  await admin.$pool.end();
+  await schema.drop();
 });
 
 let n = 0;

@@ -1,7 +1,6 @@
 // The key check against the real PostgreSQL: answers, caching, revocation within the TTL,
 // stale-if-error when the database goes away, and batched last-used writes.
 import { createServer } from 'node:net';
-import pgPromise from 'pg-promise';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { generateApiKey } from '../../gateway/src/access/apiKey.ts';
@@ -10,14 +9,9 @@ import { createMemberKey, revokeKey } from '../../gateway/src/access/memberKeys.
 import { EventBus, type EventOf } from '../../gateway/src/events.ts';
 import { ApiKeyRepo } from '../../gateway/src/store/apiKeys.ts';
 import { openDatabase, type Database } from '../../gateway/src/store/db.ts';
+import { testSchema } from '../helpers/schema.ts';
 
-const BASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const SCHEMA = `test_keys_${process.pid}`;
-const pgp = pgPromise({ noWarnings: true });
-const admin = pgp(BASE_URL);
-const url = new URL(BASE_URL);
-url.searchParams.set('options', `-c search_path=${SCHEMA}`);
-const DB_URL = url.toString();
+const schema = testSchema('test_keys');
 
 const unhandled: unknown[] = [];
 process.on('unhandledRejection', (err) => unhandled.push(err));
@@ -27,15 +21,13 @@ const resolvers: KeyResolver[] = [];
 const extraDatabases: Database[] = [];
 
 test.before(async () => {
-  await admin.none('DROP SCHEMA IF EXISTS $1:name CASCADE; CREATE SCHEMA $1:name', [SCHEMA]);
-  database = await openDatabase({ databaseUrl: DB_URL, dataDir: '/nonexistent' }, { migrate: true });
+  database = await schema.open();
 });
 
 test.after(async () => {
   await Promise.all(resolvers.map((r) => r.stop().catch(() => {})));
   await Promise.all([database, ...extraDatabases].map((d) => d.close()));
-  await admin.none('DROP SCHEMA IF EXISTS $1:name CASCADE', [SCHEMA]);
-  await admin.$pool.end();
+  await schema.drop();
 });
 
 let n = 0;
@@ -164,7 +156,7 @@ test('a new key works within a second even right after it was looked up as unkno
 });
 
 test('when the database goes away, a recently valid key keeps working and an unknown key is access_unavailable', async () => {
-  const own = await openDatabase({ databaseUrl: DB_URL, dataDir: '/nonexistent' });
+  const own = await openDatabase({ databaseUrl: schema.url, dataDir: '/nonexistent' });
   extraDatabases.push(own);
   const created = await createMemberKey(own, { address: address() });
   const { r, errors } = resolver(own, 100, { retryAfterErrorMs: 50 });

@@ -2,27 +2,22 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pgPromise from 'pg-promise';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { openDatabase, type Database } from '../../gateway/src/store/db.ts';
 import { MigrationError } from '../../gateway/src/store/errors.ts';
 import { migrate, readMigrations } from '../../gateway/src/store/migrate.ts';
+import { testSchema, type TestSchema } from '../helpers/schema.ts';
 
-const BASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const pgp = pgPromise({ noWarnings: true });
-const admin = pgp(BASE_URL);
-const schemas: string[] = [];
+const schemas: TestSchema[] = [];
 const tmp = mkdtempSync(join(tmpdir(), 'gw-migrate-'));
 
-/** A fresh schema, and a URL whose connections use it. */
+/** A fresh, empty (unmigrated) schema: the URL whose connections use it. */
 async function freshSchema(): Promise<string> {
-  const schema = `test_migrate_${process.pid}_${schemas.length}`;
+  const schema = testSchema(`test_migrate_${schemas.length}`);
   schemas.push(schema);
-  await admin.none('DROP SCHEMA IF EXISTS $1:name CASCADE; CREATE SCHEMA $1:name', [schema]);
-  const url = new URL(BASE_URL);
-  url.searchParams.set('options', `-c search_path=${schema}`);
-  return url.toString();
+  await schema.create();
+  return schema.url;
 }
 
 function migrationsDir(files: Record<string, string>): string {
@@ -48,8 +43,7 @@ async function open(url: string): Promise<Database> {
 
 pg.after(async () => {
   await Promise.all(opened.map((d) => d.close()));
-  for (const s of schemas) await admin.none('DROP SCHEMA IF EXISTS $1:name CASCADE', [s]);
-  await admin.$pool.end();
+  for (const s of schemas) await s.drop();
 });
 
 pg('files run in numeric order, once: a second run applies nothing', async () => {
