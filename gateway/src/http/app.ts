@@ -126,13 +126,14 @@ export function createApp(deps: AppDeps): Koa {
     let errorCode: number | undefined;
     try {
       const client = clientIp(ctx, deps.config.portal.trustProxy);
-      const limited = unknownKeys.wait(client) > 0 && !deps.access.knownValid?.(key);
+      const waitMs = unknownKeys.wait(client);
+      const limited = waitMs > 0 && !deps.access.knownValid?.(key);
       const check = limited
         ? ({ ok: false, reason: 'unknown_key_rate' } as const)
         : await deps.access.resolve(key).catch((): KeyCheck => ({ ok: false, reason: 'access_unavailable' }));
       if (!check.ok) {
         if (check.reason === 'unknown_key') unknownKeys.take(client);
-        if (check.reason === 'unknown_key_rate') ctx.set('Retry-After', String(Math.ceil(unknownKeys.wait(client) / 1000)));
+        if (check.reason === 'unknown_key_rate') ctx.set('Retry-After', String(Math.ceil(waitMs / 1000)));
         deps.bus.emit({ type: 'access.denied', requestId, network, reason: check.reason });
         const error = DENIAL[check.reason]();
         errorCode = error.code;
