@@ -1,8 +1,10 @@
 // The baselines the gateway is measured against, each as small as node:http allows:
 //   memory: parse the JSON-RPC body and answer from a Map (what a cache hit costs at the least)
 //   proxy:  forward the body to the node over a keep-alive agent and relay the answer (a bare pass-through)
+//   koa:    the memory server as one Koa middleware: what the framework alone costs per request
 import { Agent, createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import Koa from 'koa';
 
 const [mode, upstream] = process.argv.slice(2);
 const answers = new Map<string, string>();
@@ -34,8 +36,9 @@ async function proxy(req: IncomingMessage, res: ServerResponse) {
   up.end(body);
 }
 
-async function memory(req: IncomingMessage, res: ServerResponse) {
-  const call = JSON.parse(await readBody(req)) as { id: unknown; method: string; params: unknown };
+/** The answer for one JSON-RPC body, from the Map after the first time. */
+async function answer(body: string): Promise<string> {
+  const call = JSON.parse(body) as { id: unknown; method: string; params: unknown };
   const key = `${call.method}:${JSON.stringify(call.params)}`;
   let raw = answers.get(key);
   if (raw === undefined) {
@@ -44,12 +47,25 @@ async function memory(req: IncomingMessage, res: ServerResponse) {
     raw = JSON.stringify(((await r.json()) as { result: unknown }).result);
     answers.set(key, raw);
   }
-  const out = `{"jsonrpc":"2.0","id":${JSON.stringify(call.id)},"result":${raw}}`;
+  return `{"jsonrpc":"2.0","id":${JSON.stringify(call.id)},"result":${raw}}`;
+}
+
+async function memory(req: IncomingMessage, res: ServerResponse) {
+  const out = await answer(await readBody(req));
   res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(out) });
   res.end(out);
 }
 
-const server = createServer((req, res) => void (mode === 'proxy' ? proxy(req, res) : memory(req, res)));
+function koa() {
+  const app = new Koa();
+  app.use(async (ctx) => {
+    ctx.type = 'application/json';
+    ctx.body = await answer(await readBody(ctx.req));
+  });
+  return app.callback();
+}
+
+const server = createServer(mode === 'koa' ? koa() : (req, res) => void (mode === 'proxy' ? proxy(req, res) : memory(req, res)));
 server.keepAliveTimeout = 65_000;
 server.listen(0, '127.0.0.1', () => {
   process.stdout.write(`${JSON.stringify({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/` })}\n`);

@@ -42,4 +42,4 @@ if (mode === 'telemetry' || mode === 'telemetry-all') {
 }
 const gw = await startGateway(config, { bus });
 const { key } = await createMemberKey(gw.database, { address: `0x${'be'.repeat(20)}`, label: 'bench' });
-process.stdout.write(`${JSON.stringify({ url: `${gw.url}/api/${key}/l2` })}\n`);
+process.stdout.write(`${JSON.stringify({ url: `${gw.url}/api/${key}/l2`, base: gw.url })}\n`);
