@@ -1,8 +1,9 @@
 // Typed, validated configuration: environment variables, plus an optional JSON file for
 // per-node options. The environment wins. Every default runs.
 import { readFileSync } from 'node:fs';
-import { ConfigError, envBool as bool, envInt as int, envList as list, type Env } from './env.ts';
-import type { Network } from './events.ts';
+import { ConfigError, envBool as bool, envInt as int, envList as list, type Env } from './common/env.ts';
+import type { Network } from './common/network.ts';
+import { DEFAULT_DENY } from './evm/methods.ts';
 import { loadPortalConfig, type PortalConfig } from './portal/config.ts';
 import { loadMembershipConfig, type MembershipConfig } from './access/membershipConfig.ts';
 
@@ -78,35 +79,8 @@ export { ConfigError };
 
 export const DEFAULT_L2_UPSTREAMS = 'arbitrum-foundation=https://arb1.arbitrum.io/rpc,publicnode=https://arbitrum-one-rpc.publicnode.com';
 export const DEFAULT_L1_UPSTREAMS = 'publicnode=https://ethereum-rpc.publicnode.com,llamarpc=https://eth.llamarpc.com';
-export const DEFAULT_METHOD_DENY = [
-  'admin_*',
-  'debug_*',
-  'personal_*',
-  'miner_*',
-  'txpool_*',
-  'clique_*',
-  'les_*',
-  'engine_*',
-  'anvil_*',
-  'hardhat_*',
-  'evm_*',
-  'eth_sign',
-  'eth_signTransaction',
-  'eth_sendTransaction',
-  'eth_accounts',
-  'eth_coinbase',
-  'eth_mining',
-  'eth_submitWork',
-  'eth_submitHashrate',
-  'eth_subscribe',
-  'eth_unsubscribe',
-  'eth_newFilter',
-  'eth_newBlockFilter',
-  'eth_newPendingTransactionFilter',
-  'eth_getFilterChanges',
-  'eth_getFilterLogs',
-  'eth_uninstallFilter',
-];
+/** Namespaces and methods refused unless METHOD_DENY says otherwise: the method table decides (evm/methods.ts). */
+export const DEFAULT_METHOD_DENY: readonly string[] = DEFAULT_DENY;
 
 
 interface FileConfig {
@@ -160,7 +134,7 @@ export function loadConfig(env: Env = process.env): Config {
       maxBatch: int(env, 'MAX_BATCH', 100, 1, 100_000),
     },
     methods: {
-      deny: list(env.METHOD_DENY) ?? DEFAULT_METHOD_DENY,
+      deny: list(env.METHOD_DENY) ?? [...DEFAULT_METHOD_DENY],
       allow: list(env.METHOD_ALLOW) ?? [],
     },
     access: {

@@ -1,7 +1,7 @@
 // The one seam between the request path and everything that observes it (telemetry, usage, tests).
 // Modules on the path emit typed events here; they never import OpenTelemetry or a logger.
 
-export type Network = 'l1' | 'l2';
+import type { Network } from './common/network.ts';
 
 /** Why an upstream attempt did not produce an answer we could return. */
 export type FailureClass =

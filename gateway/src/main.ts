@@ -2,7 +2,7 @@
 import { ConfigError, loadConfig } from './config.ts';
 import { EventBus } from './events.ts';
 import { startGateway } from './gateway.ts';
-import { redactApiKeys } from './redact.ts';
+import { redactApiKeys } from './common/redact.ts';
 import { readCounts } from './store/stats.ts';
 import { loadTelemetryConfig, startTelemetry } from './telemetry/index.ts';
 

@@ -4,7 +4,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { http } from 'viem';
 import { EventBus, type EventOf } from '../../gateway/src/events.ts';
-import { backoffDelay } from '../../gateway/src/orchestrators/backoff.ts';
+import { backoffDelay } from '../../gateway/src/common/backoff.ts';
 import { createChainSource } from '../../gateway/src/orchestrators/chainSource.ts';
 import type { OrchestratorSource } from '../../gateway/src/orchestrators/source.ts';
 import { createSubgraphSource } from '../../gateway/src/orchestrators/subgraphSource.ts';

@@ -2,7 +2,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { CachingCaller, type HeadView, type Upstream } from '../../gateway/src/cache/cachingCaller.ts';
 import { ResponseCache } from '../../gateway/src/cache/store.ts';
-import { EventBus, type EventOf, type Network } from '../../gateway/src/events.ts';
+import { EventBus, type EventOf } from '../../gateway/src/events.ts';
+import type { Network } from '../../gateway/src/common/network.ts';
 import { UpstreamUnavailableError } from '../../gateway/src/rpc/errors.ts';
 import type { CallOutcome } from '../../gateway/src/rpc/types.ts';
 

@@ -2,7 +2,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { loadMembershipConfig } from '../../gateway/src/access/membershipConfig.ts';
-import { ConfigError } from '../../gateway/src/env.ts';
+import { ConfigError } from '../../gateway/src/common/env.ts';
 
 test('defaults: 24 h grace, 30 s usage flush, 10 keys a member, sync on, chain source when no subgraph URL is set', () => {
   const c = loadMembershipConfig({});

@@ -1,7 +1,7 @@
 // The sign-in token buckets: a burst, then the steady rate, per client, with a bounded number of clients.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { RateLimiter } from '../../gateway/src/portal/rateLimit.ts';
+import { RateLimiter } from '../../gateway/src/common/rateLimit.ts';
 
 function clock(start = 1_000_000) {
   let now = start;

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { redactApiKeys } from '../../gateway/src/redact.ts';
+import { redactApiKeys } from '../../gateway/src/common/redact.ts';
 
 const key = 'q3Jx0d5yqk2m1Zb7n8v6c4x2z0a9s8d7f6g5h4j3k2l';
 

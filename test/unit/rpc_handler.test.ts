@@ -149,4 +149,15 @@ test('METHOD_ALLOW re-opens a denied method', async () => {
   assert.ok(policy.allows('eth_call'));
 });
 
+test('method names of JavaScript built-ins are ordinary unknown methods: forwarded, never an internal error, alone or in a batch', async () => {
+  for (const name of ['valueOf', 'hasOwnProperty', 'toString', 'constructor']) {
+    const single = await rpc(call(name));
+    assert.is(single.json.result, '0xa4b1', name);
+    const batch = await rpc(JSON.stringify([JSON.parse(call(name, [], 1)), JSON.parse(call('eth_chainId', [], 2))]));
+    assert.ok(Array.isArray(batch.json), name);
+    assert.equal(batch.json.map((r: { id: number }) => r.id), [1, 2]);
+    assert.is(batch.json.find((r: { error?: { code: number } }) => r.error?.code === -32603), undefined, name);
+  }
+});
+
 test.run();

@@ -1,6 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { KNOWN_METHODS, methodLabel } from '../../gateway/src/telemetry/methodLabel.ts';
+import { KNOWN_METHODS } from '../../gateway/src/evm/methods.ts';
+import { methodLabel } from '../../gateway/src/telemetry/methodLabel.ts';
 
 test('a standard eth_/net_/web3_ method is its own label', () => {
   for (const m of ['eth_call', 'eth_getLogs', 'eth_blockNumber', 'eth_chainId', 'net_version', 'web3_clientVersion', 'eth_sendRawTransaction']) {

@@ -1,7 +1,8 @@
 // The access check the HTTP layer uses: the key resolver (cached key -> member), the usage meter (requests
 // per key and network, flushed in batches), and the listener that evicts keys other replicas changed.
 import type { Config } from '../config.ts';
-import type { EventBus, Network } from '../events.ts';
+import type { EventBus } from '../events.ts';
+import type { Network } from '../common/network.ts';
 import type { Database } from '../store/db.ts';
 import { KeyChangeListener, notifyKeysChanged, type KeyChange } from '../store/keyChanges.ts';
 import { UsageRepo } from '../store/usage.ts';

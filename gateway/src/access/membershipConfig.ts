@@ -1,6 +1,6 @@
 // Membership settings from the environment: the grace period after leaving the active set, how often usage
 // is written, the per-member key limit. Where the set comes from is the orchestrators module's config.
-import { envBool as bool, envInt as int, type Env } from '../env.ts';
+import { envBool as bool, envInt as int, type Env } from '../common/env.ts';
 import { loadOrchestratorConfig, type OrchestratorConfig } from '../orchestrators/config.ts';
 
 export interface MembershipConfig {

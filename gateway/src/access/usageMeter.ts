@@ -1,6 +1,7 @@
 // Requests per key and network, counted in memory by the hour and written in batches: never a database
 // write per request. A failed flush keeps its counts for the next one (bounded, so a long outage cannot grow memory).
-import type { EventBus, Network } from '../events.ts';
+import type { EventBus } from '../events.ts';
+import type { Network } from '../common/network.ts';
 import { describeDbError } from '../store/errors.ts';
 import { HOUR_MS, hourOf, type UsageRow } from '../store/usage.ts';
 import { Sweeper } from '../store/sweep.ts';

@@ -9,7 +9,8 @@
 // (a receipt, a log, a node's own eth_blockNumber). The highest such block joins the head key, so
 // nothing cached at an older head is served after a member has been shown a newer one.
 import type { Config } from '../config.ts';
-import type { CacheResult, EventBus, Network } from '../events.ts';
+import type { CacheResult, EventBus } from '../events.ts';
+import type { Network } from '../common/network.ts';
 import type { Caller } from '../rpc/handler.ts';
 import type { CallOutcome } from '../rpc/types.ts';
 import { requestPolicy, resultPolicy, revealedHeight, type RequestPolicy, type ResultTier } from './policy.ts';

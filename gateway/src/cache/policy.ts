@@ -1,11 +1,13 @@
 // What the cache may do with a call, in two pure phases: before the call (tier, key, coalescing)
 // and after it (store or not, for how long). Correctness first: nothing a reorg may still change is
 // stored as final; finality is judged on the answer, because the finalized block moves.
-import { canonicalJson, hash, isPlainObject, blockNumber } from './canonical.ts';
-import { RULES, UNCACHED_READS, type BlockRef, type Tier } from './classify.ts';
+// The rules per method come from the method table (evm/methods.ts); this file only applies them.
+import { atNamedBlock } from '../evm/answers.ts';
+import type { BlockRef, Tier } from '../evm/cacheRules.ts';
+import { methodSpec } from '../evm/methods.ts';
 import type { CallOutcome } from '../rpc/types.ts';
 
-export type { BlockRef, Tier } from './classify.ts';
+export type { BlockRef, Tier } from '../evm/cacheRules.ts';
 
 export interface RequestPolicy {
   /**
@@ -32,8 +34,8 @@ export interface ChainView {
 const NEVER: RequestPolicy = { tier: 'never', coalesce: false };
 
 export function requestPolicy(method: string, params: unknown): RequestPolicy {
-  const rule = Object.hasOwn(RULES, method) ? RULES[method] : Object.hasOwn(UNCACHED_READS, method) ? UNCACHED_READS[method] : undefined;
-  if (!rule) return NEVER; // writes, filters, subscriptions, node-specific state, unknown methods
+  const rule = methodSpec(method)?.cache;
+  if (!rule) return NEVER; // writes, filters, subscriptions, unknown methods
   const list = params === undefined ? [] : params;
   if (!Array.isArray(list)) return NEVER;
   try {
@@ -75,43 +77,8 @@ export function resultPolicy(
  */
 function answeredBlock(method: string, params: unknown, req: RequestPolicy, value: unknown): number | undefined | null {
   if (value === null || value === undefined) return null; // lookups that may succeed later
-  const ref = req.blockRef;
-  const p = Array.isArray(params) ? params : [];
-  switch (method) {
-    case 'eth_getTransactionReceipt':
-    case 'eth_getTransactionByHash': {
-      if (!isPlainObject(value)) return null;
-      const asked = hash(p[0]);
-      const said = hash(method === 'eth_getTransactionReceipt' ? value.transactionHash : value.hash);
-      if (asked === undefined || said !== asked) return null;
-      return blockNumber(value.blockNumber) ?? null; // a pending transaction has no block yet
-    }
-    case 'eth_getBlockByNumber':
-    case 'eth_getBlockByHash':
-      return sameBlock(ref, value, 'number', 'hash');
-    case 'eth_getTransactionByBlockNumberAndIndex':
-    case 'eth_getTransactionByBlockHashAndIndex':
-      return sameBlock(ref, value, 'blockNumber', 'blockHash');
-    case 'eth_getLogs':
-    case 'eth_getBlockReceipts': {
-      if (!Array.isArray(value)) return null;
-      if (ref?.kind === 'number') return ref.number;
-      // By hash: only the entries tell the height; an empty answer may come from a node that lacks the block.
-      const first = value[0];
-      return first === undefined ? undefined : sameBlock(ref, first, 'blockNumber', 'blockHash');
-    }
-    default:
-      return ref?.kind === 'number' ? ref.number : undefined;
-  }
-}
-
-/** Height of an answer object after checking it is about the block asked for. */
-function sameBlock(ref: BlockRef | undefined, value: unknown, numberField: string, hashField: string): number | null {
-  if (!isPlainObject(value) || !ref) return null;
-  const n = blockNumber(value[numberField]);
-  if (n === undefined) return null;
-  if (ref.kind === 'number') return n === ref.number ? n : null;
-  return hash(value[hashField]) === ref.hash ? n : null;
+  const rule = methodSpec(method)?.answer ?? atNamedBlock;
+  return rule(value, Array.isArray(params) ? params : [], req.blockRef);
 }
 
 /**
@@ -120,24 +87,17 @@ function sameBlock(ref: BlockRef | undefined, value: unknown, numberField: strin
  * tracker sees it; head-keyed answers cached before that must not be served to them afterwards.
  */
 export function revealedHeight(method: string, value: unknown): number | undefined {
-  switch (method) {
-    case 'eth_blockNumber':
-      return blockNumber(value);
-    case 'eth_getBlockByNumber':
-    case 'eth_getBlockByHash':
-      return isPlainObject(value) ? blockNumber(value.number) : undefined;
-    case 'eth_getTransactionReceipt':
-    case 'eth_getTransactionByHash':
-    case 'eth_getTransactionByBlockNumberAndIndex':
-    case 'eth_getTransactionByBlockHashAndIndex':
-      return isPlainObject(value) ? blockNumber(value.blockNumber) : undefined;
-    case 'eth_getLogs':
-    case 'eth_getBlockReceipts': {
-      // Entries come in block order: the last one is the highest.
-      const last: unknown = Array.isArray(value) ? value[value.length - 1] : undefined;
-      return isPlainObject(last) ? blockNumber(last.blockNumber) : undefined;
-    }
-    default:
-      return undefined;
+  return methodSpec(method)?.reveals?.(value);
+}
+
+/** JSON with object keys sorted, so key order never splits one call into two cache entries. */
+export function canonicalJson(v: unknown): string {
+  if (v === null || typeof v !== 'object') return JSON.stringify(v) ?? 'null';
+  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
+  const obj = v as Record<string, unknown>;
+  const parts: string[] = [];
+  for (const k of Object.keys(obj).sort()) {
+    if (obj[k] !== undefined) parts.push(`${JSON.stringify(k)}:${canonicalJson(obj[k])}`);
   }
+  return `{${parts.join(',')}}`;
 }

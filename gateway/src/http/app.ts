@@ -3,7 +3,8 @@ import { randomUUID } from 'node:crypto';
 import Router from '@koa/router';
 import Koa, { type Context, type Next } from 'koa';
 import type { Config } from '../config.ts';
-import type { DenyReason, EventBus, Network } from '../events.ts';
+import type { DenyReason, EventBus } from '../events.ts';
+import type { Network } from '../common/network.ts';
 import { AccessDeniedError, GatewayError, InternalError, MethodNotFoundError } from '../rpc/errors.ts';
 import { handleRpcBody, type Caller } from '../rpc/handler.ts';
 import { methodPolicy } from '../rpc/methodPolicy.ts';
@@ -13,7 +14,7 @@ import { readBody } from './body.ts';
 import type { PortalDeps } from './portal.ts';
 import { createPortalRouter } from './portalRouter.ts';
 import { clientIp } from './portalHttp.ts';
-import { RateLimiter } from '../portal/rateLimit.ts';
+import { RateLimiter } from '../common/rateLimit.ts';
 
 export type KeyCheck = { ok: true; keyId: string; memberAddress: string } | { ok: false; reason: DenyReason };
 

@@ -2,7 +2,7 @@
 // checks, and answering with a page or JSON. No business logic here.
 import type { Context } from 'koa';
 import type { EventBus } from '../events.ts';
-import { redactApiKeys } from '../redact.ts';
+import { redactApiKeys } from '../common/redact.ts';
 import { GatewayError, InternalError } from '../rpc/errors.ts';
 import { describeDbError } from '../store/errors.ts';
 import { BadInputError, CsrfRejectedError, PortalUnavailableError, RateLimitedError } from '../portal/errors.ts';

@@ -4,7 +4,7 @@
 import { createPublicClient, zeroAddress, type Address, type PublicClient, type Transport } from 'viem';
 import { bondingManagerAbi } from './bondingManagerAbi.ts';
 import { OrchestratorSourceError, reasonOf, type OrchestratorSource } from './source.ts';
-import { mapLimited } from '../mapLimited.ts';
+import { mapLimited } from '../common/mapLimited.ts';
 
 export interface ChainSourceOptions {
   /** The L2 (Arbitrum One) transport: the gateway's own pool in production, Anvil in tests. */

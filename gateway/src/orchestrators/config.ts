@@ -1,6 +1,6 @@
 // Where the active orchestrator set comes from and how often it is synced, from the environment.
 import { getAddress, isAddress, type Address } from 'viem';
-import { ConfigError, envBool as bool, envInt as int, httpUrl, type Env } from '../env.ts';
+import { ConfigError, envBool as bool, envInt as int, httpUrl, type Env } from '../common/env.ts';
 
 /** BondingManager proxy on Arbitrum One (its RoundsManager is 0xdd6f56DcC28D3F5f27084381fE8Df634985cc39f). */
 export const ARBITRUM_BONDING_MANAGER: Address = '0x35Bcf3c30594191d53231E4FF333E8A770453e40';

@@ -2,7 +2,7 @@
 // (the database writer). A failed or suspicious (empty) read never replaces the last good set; it is
 // announced on the bus and retried with exponential backoff.
 import type { EventBus } from '../events.ts';
-import { backoffDelay } from './backoff.ts';
+import { backoffDelay } from '../common/backoff.ts';
 import type { OrchestratorSyncConfig } from './config.ts';
 import { reasonOf, type OrchestratorSource } from './source.ts';
 

@@ -5,7 +5,7 @@ import { getAddress } from 'viem';
 import { KeyNotFoundError } from '../access/errors.ts';
 import type { CreatedKey, RevokeResult } from '../access/memberKeys.ts';
 import { createKeyForMember, memberForSignIn, revokeMemberKey, type KeyChangeAnnouncer, type SignInEligibility } from '../access/membership.ts';
-import type { Network } from '../events.ts';
+import type { Network } from '../common/network.ts';
 import { MemberRepo } from '../store/members.ts';
 import { usageForMember } from '../store/usage.ts';
 import type { PortalConfig } from './config.ts';

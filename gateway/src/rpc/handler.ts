@@ -1,11 +1,13 @@
 // Answers one HTTP body of JSON-RPC: a single call or a batch, each call on its own, order kept.
-import type { EventBus, Network } from '../events.ts';
-import { GatewayError, InternalError, MethodNotFoundError } from './errors.ts';
+import type { EventBus } from '../events.ts';
+import type { Network } from '../common/network.ts';
+import { methodSpec } from '../evm/methods.ts';
+import { paramsProblem } from '../evm/params.ts';
+import { GatewayError, InternalError, InvalidParamsError, MethodNotFoundError } from './errors.ts';
 import type { MethodPolicy } from './methodPolicy.ts';
-import { checkParams } from './params.ts';
 import { parseBody, type ParsedCall } from './parse.ts';
 import { renderError, renderResponse, type CallOutcome, type JsonRpcId } from './types.ts';
-import { mapLimited } from '../mapLimited.ts';
+import { mapLimited } from '../common/mapLimited.ts';
 
 export interface Caller {
   call(method: string, params: unknown, ctx: { requestId: string }): Promise<CallOutcome>;
@@ -62,7 +64,9 @@ async function answer(call: ParsedCall, ctx: RpcContext): Promise<Answer> {
   const { method, params, id } = call.request;
   try {
     if (!ctx.policy.allows(method)) throw new MethodNotFoundError(method);
-    checkParams(method, params);
+    const shape = methodSpec(method)?.params;
+    const problem = shape && paramsProblem(method, shape, params);
+    if (problem) throw new InvalidParamsError(problem);
   } catch (err) {
     return refuse(id, method, err as GatewayError, ctx, started, call.notification);
   }

@@ -3,7 +3,7 @@
 // The embedded PGlite does not deliver notifications across its socket's connections: there the cache TTL bounds it.
 import type pgPromise from 'pg-promise';
 import type { EventBus } from '../events.ts';
-import { backoffDelay } from '../orchestrators/backoff.ts';
+import { backoffDelay } from '../common/backoff.ts';
 import { describeDbError } from './errors.ts';
 
 type Listening = Awaited<ReturnType<pgPromise.IDatabase<unknown>['connect']>>;

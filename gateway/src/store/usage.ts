@@ -1,6 +1,6 @@
 // SQL for request counts per key, network and hour: written in batches by the usage meter, read by the portal.
 import type pgPromise from 'pg-promise';
-import type { Network } from '../events.ts';
+import type { Network } from '../common/network.ts';
 
 export const HOUR_MS = 3_600_000;
 

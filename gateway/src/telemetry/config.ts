@@ -1,6 +1,6 @@
 // Typed, validated telemetry configuration from the environment. Every default runs with nothing set:
 // logs to stdout, metrics on :9464, no traces, no Loki.
-import { ConfigError, envBool as bool, envInt as int, httpUrl, type Env } from '../env.ts';
+import { ConfigError, envBool as bool, envInt as int, httpUrl, type Env } from '../common/env.ts';
 import { DEFAULT_TRACE_SAMPLING, type TraceSampling } from './traceSampling.ts';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;

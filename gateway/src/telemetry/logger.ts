@@ -2,7 +2,7 @@
 // format arguments, fields at any depth, errors and their stacks, child bindings), the text that leaves
 // the process is the text that is checked, and the stdout line and the Loki line are the same.
 import pino, { type DestinationStream, type Logger, type LoggerOptions, type StreamEntry } from 'pino';
-import { redactApiKeys } from '../redact.ts';
+import { redactApiKeys } from '../common/redact.ts';
 import type { LogLevel } from './config.ts';
 
 export interface LoggerSetup {

@@ -1,67 +1,9 @@
 // The `method` metric label: method names come from members, so only a closed set may become a label value.
-
-/** The standard Ethereum JSON-RPC methods (execution-apis, web3_, net_, eth_). */
-export const KNOWN_METHODS: ReadonlySet<string> = new Set([
-  'web3_clientVersion',
-  'web3_sha3',
-  'net_version',
-  'net_listening',
-  'net_peerCount',
-  'eth_protocolVersion',
-  'eth_syncing',
-  'eth_coinbase',
-  'eth_chainId',
-  'eth_mining',
-  'eth_hashrate',
-  'eth_gasPrice',
-  'eth_maxPriorityFeePerGas',
-  'eth_blobBaseFee',
-  'eth_feeHistory',
-  'eth_accounts',
-  'eth_blockNumber',
-  'eth_getBalance',
-  'eth_getStorageAt',
-  'eth_getTransactionCount',
-  'eth_getBlockTransactionCountByHash',
-  'eth_getBlockTransactionCountByNumber',
-  'eth_getUncleCountByBlockHash',
-  'eth_getUncleCountByBlockNumber',
-  'eth_getCode',
-  'eth_sign',
-  'eth_signTransaction',
-  'eth_sendTransaction',
-  'eth_sendRawTransaction',
-  'eth_call',
-  'eth_estimateGas',
-  'eth_createAccessList',
-  'eth_simulateV1',
-  'eth_getBlockByHash',
-  'eth_getBlockByNumber',
-  'eth_getBlockReceipts',
-  'eth_getTransactionByHash',
-  'eth_getTransactionByBlockHashAndIndex',
-  'eth_getTransactionByBlockNumberAndIndex',
-  'eth_getTransactionReceipt',
-  'eth_getUncleByBlockHashAndIndex',
-  'eth_getUncleByBlockNumberAndIndex',
-  'eth_newFilter',
-  'eth_newBlockFilter',
-  'eth_newPendingTransactionFilter',
-  'eth_uninstallFilter',
-  'eth_getFilterChanges',
-  'eth_getFilterLogs',
-  'eth_getLogs',
-  'eth_getProof',
-  'eth_getWork',
-  'eth_submitWork',
-  'eth_submitHashrate',
-  'eth_subscribe',
-  'eth_unsubscribe',
-]);
+import { KNOWN_METHODS } from '../evm/methods.ts';
 
 export const OTHER_METHOD = 'other';
 
-/** The method itself when it is a standard JSON-RPC method, else `other`: bounded label cardinality. */
+/** The method itself when the method table knows it, else `other`: bounded label cardinality. */
 export function methodLabel(method: string): string {
   return KNOWN_METHODS.has(method) ? method : OTHER_METHOD;
 }

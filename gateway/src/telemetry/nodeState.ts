@@ -1,5 +1,6 @@
 // The last known state of each node, from node.health and node.head events, read by the node gauges.
-import type { EventBus, Network } from '../events.ts';
+import type { EventBus } from '../events.ts';
+import type { Network } from '../common/network.ts';
 
 export interface NodeSnapshot {
   network: Network;

@@ -1,7 +1,8 @@
 // Turns events into log lines: one info line per completed request, warn lines for failovers,
 // exhaustion, node health changes, reorgs and failed orchestrator syncs, error lines for store and internal errors.
 import type { Logger } from 'pino';
-import type { EventBus, EventOf, Network } from '../events.ts';
+import type { EventBus, EventOf } from '../events.ts';
+import type { Network } from '../common/network.ts';
 import { requestOutcome, safeText } from './requestOutcome.ts';
 import type { RequestLogMode } from './config.ts';
 import type { TraceIds } from './requestSpans.ts';

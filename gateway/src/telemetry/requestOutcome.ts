@@ -1,7 +1,7 @@
 // One request's outcome as spans and logs name it; metrics use the same words.
 import type { EventOf } from '../events.ts';
 import { RpcCode } from '../rpc/errors.ts';
-import { redactApiKeys } from '../redact.ts';
+import { redactApiKeys } from '../common/redact.ts';
 
 export type RequestOutcome = 'ok' | 'error' | 'denied';
 

@@ -4,7 +4,8 @@
 // retroactively with the times things happened. An untraced request creates no SDK object at all.
 import type { Tracer } from '@opentelemetry/api';
 import { SpanStatusCode } from '@opentelemetry/api';
-import type { EventBus, EventOf, Network } from '../events.ts';
+import type { EventBus, EventOf } from '../events.ts';
+import type { Network } from '../common/network.ts';
 import { isGatewayFailure, requestOutcome, safeText } from './requestOutcome.ts';
 import { addStep, newRecord, recordIds, replayRequest, type RequestRecord } from './requestTrace.ts';
 import { Attr } from './spanAttributes.ts';

@@ -1,6 +1,8 @@
 // Pure failure classification: what one attempt on a node means for the call (return it, try the
 // next node, or stop) and for the node's health. No I/O here, so every rule has a unit test.
 import type { AttemptOutcome, FailureClass } from '../events.ts';
+import { blockNumber } from '../evm/hex.ts';
+import { methodSpec } from '../evm/methods.ts';
 import type { CallOutcome, JsonRpcErrorObject } from '../rpc/types.ts';
 
 /** What one attempt on one node produced. `reached` is false only when the request certainly never got to the node. */
@@ -8,17 +10,9 @@ export type AttemptResult =
   | { ok: true; outcome: CallOutcome }
   | { ok: false; failure: FailureClass; reached: boolean; detail: string; httpStatus?: number };
 
-/** Methods with a side effect: sending one twice is not harmless, so they move on only when the first never arrived. */
-export const WRITE_METHODS: ReadonlySet<string> = new Set([
-  'eth_sendRawTransaction',
-  'eth_sendTransaction',
-  'eth_sendRawTransactionConditional',
-  'eth_sendPrivateTransaction',
-  'eth_sendBundle',
-]);
-
+/** A method with a side effect: sending it twice is not harmless, so it moves on only when the first never arrived. */
 export function isWrite(method: string): boolean {
-  return WRITE_METHODS.has(method);
+  return methodSpec(method)?.write === true;
 }
 
 /** A transport error, by its code and by whether the socket had connected before it happened. */
@@ -118,16 +112,9 @@ export function classifyRpcError(error: JsonRpcErrorObject): RpcErrorClass {
   return { failure: 'rpc_error', retry: false, hurtsHealth: false };
 }
 
-// Lookups by block number whose null answer, for a block the pool has already seen, means "this node is behind".
-const NULL_MEANS_BEHIND = new Set(['eth_getBlockByNumber', 'eth_getBlockReceipts', 'eth_getBlockTransactionCountByNumber']);
-
 /** A block number (hex quantity) named by params[0], or undefined for tags and anything else. */
 export function blockNumberParam(params: unknown): number | undefined {
-  if (!Array.isArray(params)) return undefined;
-  const first: unknown = params[0];
-  if (typeof first !== 'string' || !/^0x[0-9a-fA-F]{1,16}$/.test(first)) return undefined;
-  const n = Number.parseInt(first, 16);
-  return Number.isSafeInteger(n) ? n : undefined;
+  return Array.isArray(params) ? blockNumber(params[0]) : undefined;
 }
 
 export interface Decision {
@@ -147,7 +134,8 @@ export interface DecideContext {
 }
 
 export function decide(method: string, params: unknown, result: AttemptResult, ctx: DecideContext = {}): Decision {
-  const write = isWrite(method);
+  const spec = methodSpec(method);
+  const write = spec?.write === true;
   if (!result.ok) {
     return {
       next: write && result.reached ? 'stop' : 'retry',
@@ -158,7 +146,7 @@ export function decide(method: string, params: unknown, result: AttemptResult, c
   }
   const { outcome } = result;
   if (outcome.kind === 'result') {
-    if (outcome.value === null && !write && NULL_MEANS_BEHIND.has(method) && ctx.bestHead !== undefined) {
+    if (outcome.value === null && !write && spec?.nullMeansBehind && ctx.bestHead !== undefined) {
       const n = blockNumberParam(params);
       if (n !== undefined && n <= ctx.bestHead) {
         return { next: 'retry', outcome: 'node_state', health: 'success', detail: 'null for a block at or below the best head' };

@@ -1,6 +1,8 @@
 // Polls every node of a pool for its latest and finalized block: keeps heads, lag behind the best
 // node and rotation up to date, spots reorgs, and doubles as the breaker's probe.
-import type { EventBus, Network } from '../events.ts';
+import type { EventBus } from '../events.ts';
+import type { Network } from '../common/network.ts';
+import { blockNumber, hash as readHash } from '../evm/hex.ts';
 import { classifyRpcError, type AttemptResult } from './classify.ts';
 import type { Head, PoolNode } from './poolNode.ts';
 
@@ -180,10 +182,11 @@ function readBlock(result: AttemptResult): PolledBlock | string {
   if (result.outcome.kind === 'error') return `rpc ${result.outcome.error.code} on eth_getBlockByNumber`;
   const value = result.outcome.value;
   if (value === null || typeof value !== 'object') return 'no block in the answer';
-  const { number, hash, parentHash } = value as Record<string, unknown>;
-  if (typeof number !== 'string' || !/^0x[0-9a-fA-F]{1,16}$/.test(number)) return 'block without a number';
-  if (typeof hash !== 'string' || !/^0x[0-9a-fA-F]{64}$/.test(hash)) return 'block without a hash';
-  const n = Number.parseInt(number, 16);
-  if (!Number.isSafeInteger(n)) return 'block number out of range';
+  const fields = value as Record<string, unknown>;
+  const n = blockNumber(fields.number);
+  if (n === undefined) return 'block without a readable number';
+  if (readHash(fields.hash) === undefined) return 'block without a hash';
+  const hash = fields.hash as string;
+  const { parentHash } = fields;
   return typeof parentHash === 'string' ? { number: n, hash, parentHash } : { number: n, hash };
 }

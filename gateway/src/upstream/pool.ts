@@ -4,6 +4,7 @@ import type { Config, NetworkConfig } from '../config.ts';
 import type { EventBus, FailureClass } from '../events.ts';
 import { UpstreamUnavailableError, truncate } from '../rpc/errors.ts';
 import type { CallOutcome } from '../rpc/types.ts';
+import { methodSpec } from '../evm/methods.ts';
 import { decide, repeatable } from './classify.ts';
 import { HeadTracker } from './headTracker.ts';
 import { UpstreamNode } from './node.ts';
@@ -64,6 +65,7 @@ export class NodePool {
 
   async call(method: string, params: unknown, ctx: { requestId: string }): Promise<CallOutcome> {
     const network = this.net.network;
+    const logsTimeout = methodSpec(method)?.timeout === 'logs';
     const tried = new Set<PoolNode>();
     const noRepeat = new Set<PoolNode>();
     let attempts = 0;
@@ -77,7 +79,7 @@ export class NodePool {
         this.bus.emit({ type: 'upstream.failover', requestId: ctx.requestId, network, method, from: previous.node.name, to: node.name, reason: previous.reason });
       }
       attempts++;
-      const timeoutMs = method === 'eth_getLogs' ? this.upstream.getLogsTimeoutMs : (node.client.timeoutMs ?? this.upstream.timeoutMs);
+      const timeoutMs = logsTimeout ? this.upstream.getLogsTimeoutMs : (node.client.timeoutMs ?? this.upstream.timeoutMs);
       const startTime = Date.now();
       const t0 = performance.now();
       const result = await node.client.attempt(method, params, timeoutMs);

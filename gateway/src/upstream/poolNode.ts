@@ -1,6 +1,7 @@
 // One node as its pool sees it: the client, its breaker, what the head tracker last learned, and
 // whether it is in rotation. Health changes are announced on the bus exactly when they happen.
-import type { EventBus, Network } from '../events.ts';
+import type { EventBus } from '../events.ts';
+import type { Network } from '../common/network.ts';
 import { CircuitBreaker, type BreakerOptions, type BreakerState } from './breaker.ts';
 import type { UpstreamNode } from './node.ts';
 

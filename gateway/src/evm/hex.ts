@@ -1,5 +1,6 @@
-// Canonical forms for cache keys: two calls get one key only when every node must answer them alike.
-// Each normalizer returns undefined for a value it cannot vouch for, and the caller then refuses to cache.
+// Hex as Ethereum JSON-RPC writes it: quantities, block numbers, fixed-size bytes (addresses, hashes) and data.
+// Each reader returns the canonical form (undefined when the value is not one), so validation (is this
+// certainly malformed?) and cache keys (do two calls mean the same?) share one definition.
 
 const HEX_DIGITS = /^[0-9a-fA-F]+$/;
 
@@ -37,20 +38,4 @@ export function data(v: unknown): string | undefined {
   if (v === '0x') return v;
   const body = hexBody(v, Number.MAX_SAFE_INTEGER);
   return body !== undefined && body.length % 2 === 0 ? `0x${body.toLowerCase()}` : undefined;
-}
-
-/** JSON with object keys sorted, so key order never splits one call into two cache entries. */
-export function canonicalJson(v: unknown): string {
-  if (v === null || typeof v !== 'object') return JSON.stringify(v) ?? 'null';
-  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
-  const obj = v as Record<string, unknown>;
-  const parts: string[] = [];
-  for (const k of Object.keys(obj).sort()) {
-    if (obj[k] !== undefined) parts.push(`${JSON.stringify(k)}:${canonicalJson(obj[k])}`);
-  }
-  return `{${parts.join(',')}}`;
-}
-
-export function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }

@@ -1,6 +1,7 @@
 // Reads the block a call is about (number, tag, or EIP-1898 object) into what the cache needs:
 // its canonical form for the key, and whether the answer can change when the chain moves.
-import { blockNumber, hash, isPlainObject } from './canonical.ts';
+import { isPlainObject } from '../common/json.ts';
+import { blockNumber, hash } from './hex.ts';
 
 export type BlockParam =
   /** An explicit height; `earliest` counts as height 0 but keeps its own key (pruned nodes may read it differently). */
@@ -9,6 +10,9 @@ export type BlockParam =
   | { kind: 'hash'; hash: string; requireCanonical: boolean; key: Record<string, unknown> };
 
 const MOVING_TAGS = new Set(['latest', 'safe', 'finalized', 'pending']);
+
+/** Every block tag a client may send in place of a number. */
+export const BLOCK_TAGS: ReadonlySet<string> = new Set([...MOVING_TAGS, 'earliest']);
 
 /** A block number or tag as a plain string; undefined when malformed. */
 export function parseBlockTag(v: unknown): BlockParam | undefined {
