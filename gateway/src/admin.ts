@@ -12,7 +12,7 @@ import type { ApiKeyListing } from './store/apiKeys.ts';
 import { openDatabase, type Database } from './store/db.ts';
 import { notifyKeysChanged } from './store/keyChanges.ts';
 import { MemberRepo, type Member, type MemberListing } from './store/members.ts';
-import { GatewayError, RpcCode } from './rpc/errors.ts';
+import { GatewayError } from './common/errors.ts';
 
 const USAGE = `Usage: npm run admin -- <command>
 
@@ -42,14 +42,14 @@ PUBLIC_URL (shown in the endpoint URLs).`;
 class UsageError extends GatewayError {
   override readonly name = 'UsageError';
   constructor(message: string) {
-    super(RpcCode.InvalidParams, message, 400);
+    super('invalid', message);
   }
 }
 
 class NotAMemberError extends GatewayError {
   override readonly name = 'NotAMemberError';
   constructor(address: string) {
-    super(RpcCode.ResourceNotFound, `${address} is not a member: nothing to revoke`, 404);
+    super('not_found', `${address} is not a member: nothing to revoke`);
   }
 }
 

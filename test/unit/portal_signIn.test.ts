@@ -2,11 +2,13 @@
 // or told why not, and the challenge redeemed only for an admitted signer.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { HTTP_STATUS } from '../../gateway/src/common/errors.ts';
 import { concat, keccak256, stringToBytes } from 'viem';
 import { privateKeyToAccount, sign } from 'viem/accounts';
 import { ChallengeRejectedError, MemoryNonceStore, issueChallenge } from '../../gateway/src/access/challenge.ts';
 import { SignerMismatchError } from '../../gateway/src/access/signature.ts';
-import { BadInputError, NotEligibleError } from '../../gateway/src/portal/errors.ts';
+import { NotEligibleError } from '../../gateway/src/portal/errors.ts';
+import { BadInputError } from '../../gateway/src/common/errors.ts';
 import { signIn, type Admission, type SignInDeps } from '../../gateway/src/portal/signIn.ts';
 import { TEST_PRIVATE_KEYS } from '../helpers/anvil.ts';
 
@@ -71,7 +73,7 @@ test('a stranger is refused with 403, why and what to do, and the challenge stay
   const { nonces, deps } = setup();
   const c = await issueChallenge(nonces, DOMAIN);
   const err = await refusal(signIn({ message: c.message, signature: await stranger.signMessage({ message: c.message }) }, deps), NotEligibleError);
-  assert.is(err.httpStatus, 403);
+  assert.is(HTTP_STATUS[err.kind], 403);
   assert.is(err.address, stranger.address);
   assert.match(err.message, /not an active orchestrator\. Ask the operator for a grant\./);
   const got = await signIn({ message: c.message, signature: await member.signMessage({ message: c.message }) }, deps);
@@ -83,7 +85,7 @@ test('a claimed address must be the signer (400), and a claimed stranger is refu
   const c = await issueChallenge(nonces, DOMAIN);
   const byStranger = await stranger.signMessage({ message: c.message });
   const mismatch = await refusal(signIn({ message: c.message, signature: byStranger, address: member.address }, deps), SignerMismatchError);
-  assert.is(mismatch.httpStatus, 400);
+  assert.is(HTTP_STATUS[mismatch.kind], 400);
   await refusal(signIn({ message: c.message, signature: byStranger, address: stranger.address }, deps), NotEligibleError);
   await refusal(signIn({ message: c.message, signature: byStranger, address: { $ne: null } }, deps), BadInputError);
   assert.is(await nonces.consume(c.nonce), 'ok', 'none of these spent the challenge');

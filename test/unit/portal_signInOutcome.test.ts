@@ -6,14 +6,8 @@ import { ChallengeRejectedError } from '../../gateway/src/access/challenge.ts';
 import { InvalidSignatureError, SignerMismatchError, UnknownSignerError } from '../../gateway/src/access/signature.ts';
 import { SIGN_IN_OUTCOMES } from '../../gateway/src/events.ts';
 import { BodyTooLargeError } from '../../gateway/src/http/body.ts';
-import {
-  BadInputError,
-  CsrfRejectedError,
-  NotEligibleError,
-  PortalUnavailableError,
-  RateLimitedError,
-  TooManyKeysError,
-} from '../../gateway/src/portal/errors.ts';
+import { CsrfRejectedError, NotEligibleError, PortalUnavailableError, RateLimitedError, TooManyKeysError } from '../../gateway/src/portal/errors.ts';
+import { BadInputError } from '../../gateway/src/common/errors.ts';
 import { signInFailure } from '../../gateway/src/portal/signInOutcome.ts';
 import { InternalError } from '../../gateway/src/rpc/errors.ts';
 

@@ -1,6 +1,7 @@
 // Sign-in challenges: one pasteable line, parsed back exactly, redeemed once against the in-memory nonce store.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { HTTP_STATUS } from '../../gateway/src/common/errors.ts';
 import {
   ChallengeRejectedError,
   DEFAULT_CHALLENGE_TTL_MS,
@@ -24,7 +25,7 @@ async function rejection(p: Promise<unknown> | (() => unknown)): Promise<Challen
     await (typeof p === 'function' ? p() : p);
   } catch (err) {
     assert.instance(err, ChallengeRejectedError);
-    assert.is((err as ChallengeRejectedError).httpStatus, 400);
+    assert.is(HTTP_STATUS[(err as ChallengeRejectedError).kind], 400);
     return err as ChallengeRejectedError;
   }
   throw new Error('expected a ChallengeRejectedError');

@@ -2,6 +2,7 @@
 // (fixed "\n32" prefix, v 0/1, trailing newline kept, hex without 0x), plus pasted noise and bad input.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { HTTP_STATUS } from '../../gateway/src/common/errors.ts';
 import { concat, keccak256, stringToBytes, type Hex } from 'viem';
 import { privateKeyToAccount, sign } from 'viem/accounts';
 import {
@@ -125,7 +126,7 @@ function problemOf(fn: () => unknown): string | undefined {
     fn();
   } catch (err) {
     assert.instance(err, InvalidSignatureError);
-    assert.is((err as InvalidSignatureError).httpStatus, 400);
+    assert.is(HTTP_STATUS[(err as InvalidSignatureError).kind], 400);
     return (err as InvalidSignatureError).problem;
   }
   return undefined;
@@ -170,7 +171,7 @@ test('a signature by another account is refused with both addresses named', asyn
   } catch (err) {
     assert.instance(err, SignerMismatchError);
     const e = err as SignerMismatchError;
-    assert.is(e.httpStatus, 400);
+    assert.is(HTTP_STATUS[e.kind], 400);
     assert.is(e.claimed, other);
     assert.is(e.recovered, SIGNER);
     assert.ok(e.message.includes(other) && e.message.includes(SIGNER));
@@ -194,7 +195,7 @@ test('when the predicate knows none of the signers, the refusal is a 403 listing
   } catch (err) {
     assert.instance(err, UnknownSignerError);
     const e = err as UnknownSignerError;
-    assert.is(e.httpStatus, 403);
+    assert.is(HTTP_STATUS[e.kind], 403);
     assert.is(e.recovered, SIGNER);
     assert.is(e.candidates.length, 7, 'six text forms and the typed-data form of the challenge');
     assert.is(new Set(e.candidates).size, 7);

@@ -2,11 +2,11 @@
 // BondingManager through the gateway's own nodes, with no HTTP hop and no API key.
 import { randomUUID } from 'node:crypto';
 import { custom, type Transport } from 'viem';
-import { GatewayError, UpstreamUnavailableError } from '../rpc/errors.ts';
+import { RpcError, UpstreamUnavailableError } from '../rpc/errors.ts';
 import type { Caller } from '../rpc/handler.ts';
 
 /** A node's JSON-RPC error, carried to viem with its code and data so it can decode reverts. */
-export class NodeRpcError extends GatewayError {
+export class NodeRpcError extends RpcError {
   override readonly name = 'NodeRpcError';
 }
 
@@ -19,7 +19,7 @@ export function callerTransport(caller: Caller | undefined, options: { label: st
         // One id per call, prefixed so logs tell these reads from members' requests.
         const outcome = await caller.call(method, params ?? [], { requestId: `${options.label}-${randomUUID()}` });
         if (outcome.kind === 'result') return outcome.value;
-        throw new NodeRpcError(outcome.error.code, outcome.error.message, 200, { data: outcome.error.data });
+        throw new NodeRpcError(outcome.error.code, 'invalid', outcome.error.message, { data: outcome.error.data });
       },
     },
     // The pool already retries and fails over; viem retrying on top would multiply the attempts.

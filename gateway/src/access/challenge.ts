@@ -1,7 +1,7 @@
 // Sign-in challenges: one printable line (livepeer_cli's "Sign a message" prompt reads lines), naming the
 // gateway, a random single-use nonce, when it was issued and when it expires.
 import { randomBytes } from 'node:crypto';
-import { GatewayError, RpcCode } from '../rpc/errors.ts';
+import { GatewayError } from '../common/errors.ts';
 
 export const DEFAULT_CHALLENGE_TTL_MS = 10 * 60_000;
 
@@ -33,7 +33,7 @@ export class ChallengeRejectedError extends GatewayError {
     readonly problem: Exclude<ChallengeProblem, 'ok'>,
     message: string,
   ) {
-    super(RpcCode.InvalidParams, message, 400);
+    super('invalid', message);
   }
 }
 

@@ -5,7 +5,7 @@
 // CLI read one line keeping its newline. Newer CLIs can also sign EIP-712 typed data ("Sign typed data"),
 // which we accept for a challenge in its typed form. We try each way and report which one matched.
 import { concat, getAddress, hashMessage, hashTypedData, keccak256, recoverAddress, stringToBytes, type Address, type Hex } from 'viem';
-import { GatewayError, RpcCode } from '../rpc/errors.ts';
+import { GatewayError } from '../common/errors.ts';
 import { normalizeAddress } from './address.ts';
 import { parseChallenge, typedChallenge } from './challenge.ts';
 
@@ -50,7 +50,7 @@ export class InvalidSignatureError extends GatewayError {
     readonly problem: SignatureProblem,
     message: string,
   ) {
-    super(RpcCode.InvalidParams, `Invalid signature: ${message}`, 400);
+    super('invalid', `Invalid signature: ${message}`);
   }
 }
 
@@ -62,10 +62,9 @@ export class SignerMismatchError extends GatewayError {
     readonly recovered: Address,
   ) {
     super(
-      RpcCode.InvalidParams,
+      'invalid',
       `The signature does not match ${claimed}: for this message it was made by ${recovered}. ` +
         'Sign the exact challenge, unchanged, with the account of the address you claim.',
-      400,
     );
   }
 }
@@ -79,10 +78,9 @@ export class UnknownSignerError extends GatewayError {
     readonly candidates: Address[],
   ) {
     super(
-      RpcCode.ResourceNotFound,
+      'forbidden',
       `The signature was made by ${recovered}, which is not an active orchestrator or a member of this gateway. ` +
         'If that is not your orchestrator address, send your address with the signature.',
-      403,
     );
   }
 }

@@ -5,7 +5,8 @@ import Koa, { type Context, type Next } from 'koa';
 import type { Config } from '../config.ts';
 import type { DenyReason, EventBus } from '../events.ts';
 import type { Network } from '../common/network.ts';
-import { AccessDeniedError, GatewayError, InternalError, MethodNotFoundError } from '../rpc/errors.ts';
+import { GatewayError } from '../common/errors.ts';
+import { asRpcError, MethodNotFoundError, RpcCode } from '../rpc/errors.ts';
 import { handleRpcBody, type Caller } from '../rpc/handler.ts';
 import { methodPolicy } from '../rpc/methodPolicy.ts';
 import { renderError } from '../rpc/types.ts';
@@ -45,18 +46,25 @@ export interface AppDeps {
   portal?: Pick<PortalDeps, 'nonces' | 'sessions' | 'members'>;
 }
 
-const DENIAL: Record<DenyReason, () => AccessDeniedError> = {
-  unknown_key: () => new AccessDeniedError('Unknown API key. Get one at the gateway portal or from its operator.', 401),
-  revoked_key: () => new AccessDeniedError('This API key was revoked. Get a new one at the gateway portal.', 401),
-  inactive_member: () =>
-    new AccessDeniedError('This API key belongs to an address that is no longer an active orchestrator.', 403),
-  access_unavailable: () =>
-    new AccessDeniedError('The key check is unavailable right now (database unreachable); retry shortly.', 503),
-  unknown_key_rate: () =>
-    new AccessDeniedError(
-      'Too many requests with unknown API keys from your address; check the key in your URL (-ethUrl) and retry in a minute.',
-      429,
-    ),
+/** What a refused key gets: an HTTP status, and a JSON-RPC error body (EIP-1474 codes). */
+const DENIAL: Record<DenyReason, { status: number; code: number; message: string }> = {
+  unknown_key: { status: 401, code: RpcCode.ResourceNotFound, message: 'Unknown API key. Get one at the gateway portal or from its operator.' },
+  revoked_key: { status: 401, code: RpcCode.ResourceNotFound, message: 'This API key was revoked. Get a new one at the gateway portal.' },
+  inactive_member: {
+    status: 403,
+    code: RpcCode.ResourceNotFound,
+    message: 'This API key belongs to an address that is no longer an active orchestrator.',
+  },
+  access_unavailable: {
+    status: 503,
+    code: RpcCode.ResourceUnavailable,
+    message: 'The key check is unavailable right now (database unreachable); retry shortly.',
+  },
+  unknown_key_rate: {
+    status: 429,
+    code: RpcCode.LimitExceeded,
+    message: 'Too many requests with unknown API keys from your address; check the key in your URL (-ethUrl) and retry in a minute.',
+  },
 };
 
 export function createApp(deps: AppDeps): Koa {
@@ -136,11 +144,11 @@ export function createApp(deps: AppDeps): Koa {
         if (check.reason === 'unknown_key') unknownKeys.take(client);
         if (check.reason === 'unknown_key_rate') ctx.set('Retry-After', String(Math.ceil(waitMs / 1000)));
         deps.bus.emit({ type: 'access.denied', requestId, network, reason: check.reason });
-        const error = DENIAL[check.reason]();
-        errorCode = error.code;
-        ctx.status = error.httpStatus;
+        const denial = DENIAL[check.reason];
+        errorCode = denial.code;
+        ctx.status = denial.status;
         ctx.req.resume(); // not reading a refused request's body; let it drain
-        json(ctx, renderError(null, error.toJsonRpc()));
+        json(ctx, renderError(null, { code: denial.code, message: denial.message }));
         return;
       }
       memberAddress = check.memberAddress;
@@ -166,10 +174,10 @@ export function createApp(deps: AppDeps): Koa {
       }
       json(ctx, reply.body);
     } catch (err) {
-      const error = err instanceof GatewayError ? err : new InternalError(err);
+      const error = asRpcError(err);
       errorCode = error.code;
-      ctx.status = error.httpStatus;
-      if (error.httpStatus === 413) ctx.set('Connection', 'close');
+      ctx.status = error.kind === 'too_large' ? 413 : 200; // JSON-RPC errors travel with 200; a refused body is the HTTP's business
+      if (ctx.status === 413) ctx.set('Connection', 'close');
       json(ctx, renderError(null, error.toJsonRpc()));
       if (!(err instanceof GatewayError)) reportUnexpected(deps.bus, 'http.rpc', err);
     } finally {

@@ -1,13 +1,15 @@
 // Reads a request body up to a limit, refusing early on a declared Content-Length over it.
 import type { IncomingMessage } from 'node:http';
-import { GatewayError, LimitExceededError } from '../rpc/errors.ts';
+import { GatewayError } from '../common/errors.ts';
+import { ParseError } from '../rpc/errors.ts';
 
 // Stateless when used without {stream: true}, so one instance serves every request.
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-export class BodyTooLargeError extends LimitExceededError {
+export class BodyTooLargeError extends GatewayError {
+  override readonly name = 'BodyTooLargeError';
   constructor(limit: number) {
-    super(`Request body is over this gateway's limit of ${limit} bytes`, 413);
+    super('too_large', `Request body is over this gateway's limit of ${limit} bytes`);
   }
 }
 
@@ -53,6 +55,6 @@ export async function readBody(req: IncomingMessage, limit: number): Promise<str
   try {
     return utf8.decode(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size));
   } catch {
-    throw new GatewayError(-32700, 'Parse error: the body is not valid UTF-8', 200);
+    throw new ParseError('Parse error: the body is not valid UTF-8');
   }
 }

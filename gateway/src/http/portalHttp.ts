@@ -3,9 +3,11 @@
 import type { Context } from 'koa';
 import type { EventBus } from '../events.ts';
 import { redactApiKeys } from '../common/redact.ts';
-import { GatewayError, InternalError } from '../rpc/errors.ts';
+import { GatewayError, HTTP_STATUS } from '../common/errors.ts';
+import { InternalError } from '../rpc/errors.ts';
 import { describeDbError } from '../store/errors.ts';
-import { BadInputError, CsrfRejectedError, PortalUnavailableError, RateLimitedError } from '../portal/errors.ts';
+import { CsrfRejectedError, PortalUnavailableError, RateLimitedError } from '../portal/errors.ts';
+import { BadInputError } from '../common/errors.ts';
 import { CONTENT_SECURITY_POLICY } from '../portal/layout.ts';
 import { readBody } from './body.ts';
 
@@ -29,7 +31,7 @@ export async function readFields(ctx: Context): Promise<Fields> {
   try {
     text = await readBody(ctx.req, MAX_FORM_BYTES);
   } catch (err) {
-    if (err instanceof GatewayError && err.httpStatus === 413) throw err;
+    if (err instanceof GatewayError && err.kind === 'too_large') throw err;
     throw new BadInputError('The request body could not be read (it must be UTF-8).');
   }
   if (type === 'application/x-www-form-urlencoded') {
@@ -132,14 +134,10 @@ function errorBody(error: GatewayError): { error: string; reason: string } {
   return { error: error.message, reason };
 }
 
-/**
- * The HTTP status of an error on the portal, with Retry-After when the client is being rate limited.
- * JSON-RPC errors travel with HTTP 200; here an internal error is a 500 and any other a 400.
- */
+/** The HTTP status of an error on the portal (by its kind), with Retry-After when the client is being rate limited. */
 export function errorStatus(ctx: Context, error: GatewayError): number {
   if (error instanceof RateLimitedError) ctx.set('Retry-After', String(error.retryAfterSeconds));
-  if (error instanceof InternalError) return 500;
-  return error.httpStatus === 200 ? 400 : error.httpStatus;
+  return HTTP_STATUS[error.kind];
 }
 
 /** An error as JSON: the member-facing message and a stable reason word. */

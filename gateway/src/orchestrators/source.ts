@@ -1,5 +1,5 @@
 // The active orchestrator set, as one source (subgraph, BondingManager, static list) sees it now.
-import { GatewayError, RpcCode } from '../rpc/errors.ts';
+import { GatewayError } from '../common/errors.ts';
 
 export interface OrchestratorSource {
   /** 'subgraph' | 'chain' | 'static': shown in events and logs, never a URL. */
@@ -16,7 +16,7 @@ export class OrchestratorSourceError extends GatewayError {
     message: string,
     cause?: unknown,
   ) {
-    super(RpcCode.ResourceUnavailable, `${source}: ${message}`, 503, { cause });
+    super('unavailable', `${source}: ${message}`, { cause });
   }
 }
 

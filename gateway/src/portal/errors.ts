@@ -1,6 +1,6 @@
 // Errors of sign-in and the portal. Messages are shown to the member as they are: they say what happened
 // and what to do, and never carry a key, a session token or a database detail.
-import { GatewayError, RpcCode } from '../rpc/errors.ts';
+import { GatewayError } from '../common/errors.ts';
 
 /** A valid signature from an address that may not have a key (or session): says why and what to do. */
 export class NotEligibleError extends GatewayError {
@@ -10,7 +10,7 @@ export class NotEligibleError extends GatewayError {
     why: string,
     whatToDo: string,
   ) {
-    super(RpcCode.ResourceNotFound, `${why} ${whatToDo}`, 403);
+    super('forbidden', `${why} ${whatToDo}`);
   }
 }
 
@@ -18,7 +18,7 @@ export class NotEligibleError extends GatewayError {
 export class SessionRequiredError extends GatewayError {
   override readonly name = 'SessionRequiredError';
   constructor() {
-    super(RpcCode.ResourceNotFound, 'Sign in first: your session is missing or has expired.', 401);
+    super('unauthenticated', 'Sign in first: your session is missing or has expired.');
   }
 }
 
@@ -26,22 +26,14 @@ export class SessionRequiredError extends GatewayError {
 export class CsrfRejectedError extends GatewayError {
   override readonly name = 'CsrfRejectedError';
   constructor(why: string) {
-    super(RpcCode.InvalidInput, `Refused: ${why}. Reload the page and try again.`, 403);
+    super('forbidden', `Refused: ${why}. Reload the page and try again.`);
   }
 }
 
 export class RateLimitedError extends GatewayError {
   override readonly name = 'RateLimitedError';
   constructor(readonly retryAfterSeconds: number) {
-    super(RpcCode.LimitExceeded, `Too many sign-in attempts from your address; try again in ${retryAfterSeconds} s.`, 429);
-  }
-}
-
-/** The form or JSON body cannot be read as what the endpoint expects. */
-export class BadInputError extends GatewayError {
-  override readonly name = 'BadInputError';
-  constructor(message: string) {
-    super(RpcCode.InvalidParams, message, 400);
+    super('rate_limited', `Too many sign-in attempts from your address; try again in ${retryAfterSeconds} s.`);
   }
 }
 
@@ -49,7 +41,7 @@ export class BadInputError extends GatewayError {
 export class PortalUnavailableError extends GatewayError {
   override readonly name = 'PortalUnavailableError';
   constructor(cause?: unknown) {
-    super(RpcCode.ResourceUnavailable, 'The member database is unavailable right now; try again in a minute.', 503, { cause });
+    super('unavailable', 'The member database is unavailable right now; try again in a minute.', { cause });
   }
 }
 
@@ -57,6 +49,6 @@ export class PortalUnavailableError extends GatewayError {
 export class TooManyKeysError extends GatewayError {
   override readonly name = 'TooManyKeysError';
   constructor(activeKeys: number) {
-    super(RpcCode.LimitExceeded, `You already have ${activeKeys} active keys; revoke one in My keys before creating another.`, 409);
+    super('conflict', `You already have ${activeKeys} active keys; revoke one in My keys before creating another.`);
   }
 }

@@ -3,7 +3,8 @@
 import type { Address } from 'viem';
 import { parseChallenge, redeemChallenge, type NonceStore } from '../access/challenge.ts';
 import { UnknownSignerError, verifySignature, type SignatureVariant } from '../access/signature.ts';
-import { BadInputError, NotEligibleError } from './errors.ts';
+import { NotEligibleError } from './errors.ts';
+import { BadInputError } from '../common/errors.ts';
 
 /** Whether an address may go on (get a key, open a session); when not, the member-facing why and what to do. */
 export type Admission = { allowed: true } | { allowed: false; why: string; whatToDo: string };

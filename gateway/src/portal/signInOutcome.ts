@@ -4,10 +4,12 @@ import { InvalidAddressError, InvalidLabelError } from '../access/errors.ts';
 import { ChallengeRejectedError } from '../access/challenge.ts';
 import { InvalidSignatureError, SignerMismatchError, UnknownSignerError } from '../access/signature.ts';
 import type { SignInOutcome } from '../events.ts';
-import { GatewayError, RpcCode } from '../rpc/errors.ts';
-import { BadInputError, CsrfRejectedError, NotEligibleError, PortalUnavailableError, RateLimitedError, TooManyKeysError } from './errors.ts';
+import { GatewayError, type ErrorKind } from '../common/errors.ts';
+import { CsrfRejectedError, NotEligibleError, PortalUnavailableError, RateLimitedError, TooManyKeysError } from './errors.ts';
+import { BadInputError } from '../common/errors.ts';
 
-const SENDER_CODES: ReadonlySet<number> = new Set([RpcCode.ParseError, RpcCode.InvalidRequest, RpcCode.InvalidParams, RpcCode.LimitExceeded]);
+/** Kinds of refusal that are about what the client sent, not about the gateway. */
+const SENDER_KINDS: ReadonlySet<ErrorKind> = new Set(['invalid', 'unauthenticated', 'forbidden', 'not_found', 'conflict', 'too_large', 'rate_limited']);
 
 /** The outcome of a failed attempt, and the address it concerned when the signature told one. */
 export function signInFailure(err: unknown): { outcome: Exclude<SignInOutcome, 'ok'>; address?: string } {
@@ -22,6 +24,6 @@ export function signInFailure(err: unknown): { outcome: Exclude<SignInOutcome, '
   if (err instanceof PortalUnavailableError) return { outcome: 'unavailable' };
   if (err instanceof BadInputError || err instanceof InvalidAddressError || err instanceof InvalidLabelError) return { outcome: 'bad_input' };
   // Any other refusal of what was sent (a body over the limit, unreadable bytes) is the sender's input too.
-  if (err instanceof GatewayError && (SENDER_CODES.has(err.code) || (err.httpStatus >= 400 && err.httpStatus < 500))) return { outcome: 'bad_input' };
+  if (err instanceof GatewayError && SENDER_KINDS.has(err.kind)) return { outcome: 'bad_input' };
   return { outcome: 'error' };
 }

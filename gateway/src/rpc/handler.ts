@@ -3,7 +3,8 @@ import type { EventBus } from '../events.ts';
 import type { Network } from '../common/network.ts';
 import { methodSpec } from '../evm/methods.ts';
 import { paramsProblem } from '../evm/params.ts';
-import { GatewayError, InternalError, InvalidParamsError, MethodNotFoundError } from './errors.ts';
+import { GatewayError } from '../common/errors.ts';
+import { asRpcError, InvalidParamsError, MethodNotFoundError, type RpcError } from './errors.ts';
 import type { MethodPolicy } from './methodPolicy.ts';
 import { parseBody, type ParsedCall } from './parse.ts';
 import { renderError, renderResponse, type CallOutcome, type JsonRpcId } from './types.ts';
@@ -39,7 +40,7 @@ export async function handleRpcBody(text: string, ctx: RpcContext): Promise<RpcR
     parsed = parseBody(text, ctx.maxBatch);
   } catch (err) {
     received(ctx, 0, text.length);
-    const error = err instanceof GatewayError ? err : new InternalError(err);
+    const error = asRpcError(err);
     return { body: renderError(null, error.toJsonRpc()), method: 'invalid', errorCode: error.code, calls: 0 };
   }
   received(ctx, parsed.kind === 'batch' ? parsed.calls.length : 1, text.length);
@@ -68,14 +69,14 @@ async function answer(call: ParsedCall, ctx: RpcContext): Promise<Answer> {
     const problem = shape && paramsProblem(method, shape, params);
     if (problem) throw new InvalidParamsError(problem);
   } catch (err) {
-    return refuse(id, method, err as GatewayError, ctx, started, call.notification);
+    return refuse(id, method, asRpcError(err), ctx, started, call.notification);
   }
   let outcome: CallOutcome;
   let source: 'upstream' | 'gateway' = 'upstream';
   try {
     outcome = await ctx.caller.call(method, params ?? [], { requestId: ctx.requestId });
   } catch (err) {
-    const error = err instanceof GatewayError ? err : new InternalError(err);
+    const error = asRpcError(err);
     if (!(err instanceof GatewayError)) {
       ctx.bus.emit({ type: 'gateway.error', where: 'rpc.call', message: err instanceof Error ? err.message : String(err) });
     }
@@ -90,7 +91,7 @@ async function answer(call: ParsedCall, ctx: RpcContext): Promise<Answer> {
 function refuse(
   id: JsonRpcId | undefined,
   method: string,
-  error: GatewayError,
+  error: RpcError,
   ctx: RpcContext,
   started: number,
   notification: boolean,

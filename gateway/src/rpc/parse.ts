@@ -1,16 +1,16 @@
 // Strict JSON-RPC 2.0 envelope validation. Anything refused here never reaches a node.
-import { GatewayError, InvalidRequestError, LimitExceededError, ParseError } from './errors.ts';
+import { InvalidRequestError, LimitExceededError, ParseError, type RpcError } from './errors.ts';
 import type { JsonRpcId, JsonRpcRequest } from './types.ts';
 
 export type ParsedCall =
   | { ok: true; request: JsonRpcRequest; notification: boolean }
-  | { ok: false; id: JsonRpcId; error: GatewayError };
+  | { ok: false; id: JsonRpcId; error: RpcError };
 
 export type ParsedBody = { kind: 'single'; call: ParsedCall } | { kind: 'batch'; calls: ParsedCall[] };
 
 const METHOD_NAME = /^[A-Za-z][A-Za-z0-9_]{0,127}$/;
 
-/** Parse a request body. Throws a GatewayError only when no per-call answer is possible. */
+/** Parse a request body. Throws an RpcError only when no per-call answer is possible. */
 export function parseBody(text: string, maxBatch: number): ParsedBody {
   let value: unknown;
   try {

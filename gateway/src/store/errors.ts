@@ -1,11 +1,11 @@
 // Errors of the persistence layer. Messages name what is wrong and never carry a key or a password.
-import { GatewayError, RpcCode } from '../rpc/errors.ts';
+import { GatewayError } from '../common/errors.ts';
 
 /** The database could not be opened or reached. */
 export class StoreError extends GatewayError {
   override readonly name: string = 'StoreError';
   constructor(message: string, cause?: unknown) {
-    super(RpcCode.ResourceUnavailable, message, 503, { cause });
+    super('unavailable', message, { cause });
   }
 }
 
