@@ -5,9 +5,9 @@
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ConfigError, loadConfig } from './config.ts';
-import { normalizeAddress } from './access/address.ts';
-import { createMemberKey, listKeys, parseKeyReference, revokeKey } from './access/memberKeys.ts';
-import { grantMembership, revokeMembership } from './access/membership.ts';
+import { normalizeAddress } from './membership/address.ts';
+import { createMemberKey, listKeys, parseKeyReference, revokeKey } from './membership/keys.ts';
+import { grantMembership, revokeMembership } from './membership/membership.ts';
 import type { ApiKeyListing } from './store/apiKeys.ts';
 import { openDatabase, type Database } from './store/db.ts';
 import { notifyKeysChanged } from './store/keyChanges.ts';

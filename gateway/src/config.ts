@@ -4,25 +4,11 @@ import { readFileSync } from 'node:fs';
 import { ConfigError, envBool as bool, envInt as int, envList as list, type Env } from './common/env.ts';
 import type { Network } from './common/network.ts';
 import { DEFAULT_DENY } from './evm/methods.ts';
+import type { NetworkConfig, NodeConfig, UpstreamConfig } from './upstream/config.ts';
+
+export type { NetworkConfig, NodeConfig, UpstreamConfig };
 import { loadPortalConfig, type PortalConfig } from './portal/config.ts';
-import { loadMembershipConfig, type MembershipConfig } from './access/membershipConfig.ts';
-
-export interface NodeConfig {
-  /** Shown in /status, metrics and logs. Never the URL: URLs often carry provider credentials. */
-  name: string;
-  url: string;
-  /** Per-attempt timeout for this node; falls back to the pool's. */
-  timeoutMs?: number;
-}
-
-export interface NetworkConfig {
-  network: Network;
-  /** In priority order: the first healthy node gets the traffic. */
-  nodes: NodeConfig[];
-  /** A node more than this many blocks behind the best node leaves rotation. */
-  lagThreshold: number;
-  headPollMs: number;
-}
+import { loadMembershipConfig, type MembershipConfig } from './membership/config.ts';
 
 export interface Config {
   host: string;
@@ -32,15 +18,7 @@ export interface Config {
   networks: Record<Network, NetworkConfig>;
   databaseUrl?: string;
   dataDir: string;
-  upstream: {
-    timeoutMs: number;
-    getLogsTimeoutMs: number;
-    /** Attempts for one call across the pool (each on a different node when one is available). */
-    maxAttempts: number;
-    breakerFailures: number;
-    breakerCooldownMs: number;
-    breakerMaxCooldownMs: number;
-  };
+  upstream: UpstreamConfig;
   cache: {
     enabled: boolean;
     maxEntries: number;

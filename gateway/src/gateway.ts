@@ -1,19 +1,34 @@
-// The composition root: the one place that wires modules together. main.ts calls it with the
-// process's config; tests call it in-process to observe the bus.
+// The composition root: the one place that builds stores, repositories, pools, routers and loops and wires
+// them together. main.ts calls it with the process's config; tests call it in-process to observe the bus.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
-import { createActiveSetSync } from './access/activeSetSync.ts';
+import { KeyResolver } from './access/keyResolver.ts';
 import { MemberAccess } from './access/memberAccess.ts';
+import { UsageMeter } from './access/usageMeter.ts';
 import { CachingCaller } from './cache/cachingCaller.ts';
 import { ResponseCache } from './cache/store.ts';
+import { NETWORKS, type Network } from './common/network.ts';
 import type { Config } from './config.ts';
 import { EventBus } from './events.ts';
-import type { Network } from './common/network.ts';
-import { createApp, type NetworkService } from './http/app.ts';
-import { portalStores } from './http/portalRouter.ts';
+import { createApp } from './http/app.ts';
+import type { NetworkService } from './http/networks.ts';
+import { rpcRouter } from './http/rpcRoute.ts';
+import { statusRouter } from './http/statusRoutes.ts';
+import { activeSetSink } from './membership/activeSet.ts';
+import { callerTransport } from './orchestrators/callerTransport.ts';
+import { createOrchestratorSync } from './orchestrators/create.ts';
 import type { OrchestratorSync } from './orchestrators/sync.ts';
+import { PortalMemberService } from './portal/memberService.ts';
+import { createPortalRouter } from './portal/router.ts';
+import { ApiKeyRepo } from './store/apiKeys.ts';
 import { openDatabase, type Database } from './store/db.ts';
+import { describeDbError } from './store/errors.ts';
+import { KeyChangeListener, notifyKeysChanged, type KeyChange } from './store/keyChanges.ts';
+import { PgNonceStore } from './store/nonces.ts';
+import { SessionRepo } from './store/sessions.ts';
+import { readCounts, type GatewayCounts } from './store/stats.ts';
+import { UsageRepo } from './store/usage.ts';
 import { NodePool } from './upstream/pool.ts';
 
 const pkg = createRequire(import.meta.url)('../../package.json') as { version: string };
@@ -29,48 +44,81 @@ export interface Gateway {
   access: MemberAccess;
   /** The active-set sync, unless ORCHESTRATOR_SYNC_ENABLED is off. */
   sync: OrchestratorSync | undefined;
+  /** Members, keys and the active set as the dashboards count them (one query). */
+  counts(): Promise<GatewayCounts>;
   stop(): Promise<void>;
 }
 
 export interface GatewayOptions {
   bus?: EventBus;
-  /** Called after the bus exists and before any traffic: telemetry subscribes here. */
-  beforeListen?: (gateway: Omit<Gateway, 'url' | 'port' | 'stop'>) => Promise<void> | void;
 }
 
 export async function startGateway(config: Config, options: GatewayOptions = {}): Promise<Gateway> {
   const bus = options.bus ?? new EventBus();
   const database = await openDatabase(config, { migrate: true, bus });
-  const access = new MemberAccess(database, config, bus);
+  const { db } = database;
+  const storeError = (operation: string) => (err: unknown) => bus.emit({ type: 'store.error', operation, message: describeDbError(err) });
+
+  // The key check on the request path, and the announcements that keep every replica's key cache honest.
+  const keys = new KeyResolver(new ApiKeyRepo(db), config.access, bus, { flushIntervalMs: config.membership.usageFlushMs });
+  const usage = new UsageMeter(new UsageRepo(db), bus, { flushIntervalMs: config.membership.usageFlushMs });
+  // PGlite's socket carries no notifications: on the embedded database the key cache TTL bounds staleness.
+  const listener = database.kind === 'postgres' ? new KeyChangeListener(db, (c) => keys.evict(c), { bus }) : undefined;
+  const access = new MemberAccess({ keys, usage, listener, notify: (c) => notifyKeysChanged(db, c) });
+  const announce = (change: KeyChange) => access.keysChanged(change);
   await access.start();
 
+  // Per network: the node pool, and the cache in front of it.
   const pools: Partial<Record<Network, NodePool>> = {};
-  const services: Partial<Record<Network, NetworkService>> = {};
+  const networks: Partial<Record<Network, NetworkService>> = {};
   const cache = config.cache.enabled ? new ResponseCache(config.cache) : undefined;
-  for (const network of ['l2', 'l1'] as const) {
+  for (const network of NETWORKS) {
     const net = config.networks[network];
     if (net.nodes.length === 0) continue;
     const pool = new NodePool(net, config.upstream, bus);
-    const caller = new CachingCaller(network, pool, cache, config.cache, bus);
     pools[network] = pool;
-    services[network] = {
-      caller,
+    networks[network] = {
+      caller: new CachingCaller(network, pool, cache, config.cache, bus),
       status: () => pool.status(),
       healthyCount: () => pool.healthyCount(),
       head: () => pool.head(),
     };
   }
 
-  const sync = config.membership.syncEnabled
-    ? createActiveSetSync({ database, config: config.membership, bus, l2: services.l2?.caller, announce: (c) => access.keysChanged(c) })
+  // The active set, read through this gateway's own L2 nodes when the source is the chain.
+  const { membership } = config;
+  const sync = membership.syncEnabled
+    ? createOrchestratorSync(membership.orchestrators, {
+        bus,
+        l2Transport: callerTransport(networks.l2?.caller, { label: 'orchestrator-sync' }),
+        sink: activeSetSink({ db, graceMs: membership.graceMs, announce }),
+      })
     : undefined;
 
-  await options.beforeListen?.({ bus, database, pools, access, sync });
+  // The member portal on the shared database, so every replica agrees on nonces, sessions and members.
+  const portal = createPortalRouter({
+    config: { publicUrl: config.publicUrl, portal: config.portal },
+    bus,
+    networks,
+    nonces: new PgNonceStore(db, { onSweepError: storeError('portal_sweep') }),
+    sessions: new SessionRepo(db, { onSweepError: storeError('portal_sweep') }),
+    members: new PortalMemberService(database, { operator: config.portal.operator, maxKeysPerMember: membership.maxKeysPerMember, announce }),
+  });
+
   for (const pool of Object.values(pools)) pool.start();
   sync?.start(); // a failed sync (no network yet) retries with backoff; serving never waits for it
 
-  const portal = portalStores(database, config, bus, (c) => access.keysChanged(c));
-  const app = createApp({ config, bus, access, networks: services, database, version: VERSION, portal });
+  const rpc = rpcRouter({
+    bus,
+    access,
+    networks,
+    methods: config.methods,
+    limits: config.limits,
+    unknownKeys: { perMinute: config.access.unknownKeyPerMinute, burst: config.access.unknownKeyBurst },
+    trustProxy: config.portal.trustProxy,
+  });
+  const status = statusRouter({ networks, database, version: VERSION });
+  const app = createApp({ bus, routers: [rpc, status, portal] });
   const server = createServer(app.callback());
   server.keepAliveTimeout = 65_000; // longer than common load balancers' idle timeout
   server.headersTimeout = 66_000;
@@ -87,6 +135,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     pools,
     access,
     sync,
+    counts: () => readCounts(db),
     stop: () =>
       (stopping ??= (async () => {
         await new Promise<void>((resolve) => {

@@ -3,7 +3,6 @@ import { ConfigError, loadConfig } from './config.ts';
 import { EventBus } from './events.ts';
 import { startGateway } from './gateway.ts';
 import { redactApiKeys } from './common/redact.ts';
-import { readCounts } from './store/stats.ts';
 import { loadTelemetryConfig, startTelemetry } from './telemetry/index.ts';
 
 async function main(): Promise<void> {
@@ -27,7 +26,7 @@ async function main(): Promise<void> {
   const log = telemetry.logger;
 
   const gateway = await startGateway(config, { bus });
-  telemetry.setStatsProvider(async () => ({ ...(await readCounts(gateway.database.db)), databaseUp: true }));
+  telemetry.setStatsProvider(async () => ({ ...(await gateway.counts()), databaseUp: true }));
   log.info(
     {
       url: gateway.url,

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { ExportResultCode } from '@opentelemetry/core';
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
-import { createMemberKey } from '../../gateway/src/access/memberKeys.ts';
+import { createMemberKey } from '../../gateway/src/membership/keys.ts';
 import { loadConfig } from '../../gateway/src/config.ts';
 import { EventBus } from '../../gateway/src/events.ts';
 import { startGateway } from '../../gateway/src/gateway.ts';

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { loadConfig, type Config } from '../../gateway/src/config.ts';
 import { EventBus, type EventOf, type EventType, type GatewayEvent } from '../../gateway/src/events.ts';
 import { startGateway, type Gateway } from '../../gateway/src/gateway.ts';
-import { createMemberKey } from '../../gateway/src/access/memberKeys.ts';
+import { createMemberKey } from '../../gateway/src/membership/keys.ts';
 import { startAnvil, type Anvil, type AnvilOptions } from './anvil.ts';
 
 export interface TestGateway {

@@ -6,7 +6,10 @@ import * as assert from 'uvu/assert';
 import { generateApiKey } from '../../gateway/src/access/apiKey.ts';
 import { loadConfig } from '../../gateway/src/config.ts';
 import { EventBus } from '../../gateway/src/events.ts';
-import { createApp, type AccessCheck, type KeyCheck } from '../../gateway/src/http/app.ts';
+import type { KeyCheck } from '../../gateway/src/access/keyResolver.ts';
+import { type AccessCheck } from '../../gateway/src/http/apiKey.ts';
+import { createApp } from '../../gateway/src/http/app.ts';
+import { rpcRouter } from '../../gateway/src/http/rpcRoute.ts';
 import { startTestGateway } from '../helpers/gateway.ts';
 
 const CALL = '{"jsonrpc":"2.0","id":1,"method":"eth_chainId","params":[]}';
@@ -50,7 +53,17 @@ test('while a client is limited, its unknown keys never reach the key store; oth
   const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', UNKNOWN_KEY_RATE_BURST: '3', UNKNOWN_KEY_RATE_PER_MINUTE: '1', TRUST_PROXY: 'true', L2_UPSTREAMS: 'a=http://127.0.0.1:9', L1_UPSTREAMS: 'b=http://127.0.0.1:9' });
   const caller = { call: async () => ({ kind: 'result' as const, raw: '"0x1"', value: '0x1' }) };
   const network = { caller, status: () => [], healthyCount: () => 1, head: () => undefined };
-  const app = createApp({ config, bus: new EventBus(), access, networks: { l2: network }, database: { ping: async () => true, kind: 'test' }, version: 'test' });
+  const bus = new EventBus();
+  const rpc = rpcRouter({
+    bus,
+    access,
+    networks: { l2: network },
+    methods: config.methods,
+    limits: config.limits,
+    unknownKeys: { perMinute: config.access.unknownKeyPerMinute, burst: config.access.unknownKeyBurst },
+    trustProxy: config.portal.trustProxy,
+  });
+  const app = createApp({ bus, routers: [rpc] });
   const server: Server = createServer(app.callback());
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parse, stringify } from 'yaml';
-import { createMemberKey } from '../../gateway/src/access/memberKeys.ts';
+import { createMemberKey } from '../../gateway/src/membership/keys.ts';
 import { openDatabase } from '../../gateway/src/store/db.ts';
 import { startAnvil, type Anvil } from '../helpers/anvil.ts';
 import { startGatewayProcess, type GatewayProcess } from '../helpers/gatewayProcess.ts';

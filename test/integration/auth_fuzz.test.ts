@@ -2,7 +2,7 @@
 // statuses, pages carry the payload only escaped, and nothing leaks (no stack, no SQL error text, no key).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { escapeHtml } from '../../gateway/src/portal/html.ts';
+import { escapeHtml } from '../../gateway/src/portal/pages/html.ts';
 import { orchestrator, startAuthGateway, type AuthGateway } from './auth_support.ts';
 
 let h: AuthGateway;

@@ -5,7 +5,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { concat, keccak256, stringToBytes } from 'viem';
 import { privateKeyToAccount, sign } from 'viem/accounts';
-import { grantMembership } from '../../gateway/src/access/membership.ts';
+import { grantMembership } from '../../gateway/src/membership/membership.ts';
 import { TEST_PRIVATE_KEYS } from '../helpers/anvil.ts';
 import { orchestrator, startAuthGateway, stranger, type AuthGateway } from './auth_support.ts';
 

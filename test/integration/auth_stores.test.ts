@@ -2,7 +2,7 @@
 // under concurrent redeemers, expiry, the reasons a redemption fails, and clean-up of expired rows.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ChallengeRejectedError, issueChallenge, redeemChallenge } from '../../gateway/src/access/challenge.ts';
+import { ChallengeRejectedError, issueChallenge, redeemChallenge } from '../../gateway/src/signin/challenge.ts';
 import type { Database } from '../../gateway/src/store/db.ts';
 import { PgNonceStore } from '../../gateway/src/store/nonces.ts';
 import { SessionRepo } from '../../gateway/src/store/sessions.ts';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createMemberKey } from '../../gateway/src/access/memberKeys.ts';
+import { createMemberKey } from '../../gateway/src/membership/keys.ts';
 import { openDatabase } from '../../gateway/src/store/db.ts';
 import { startAnvil } from '../helpers/anvil.ts';
 import { freePort, startGatewayProcess, type GatewayProcess } from '../helpers/gatewayProcess.ts';

@@ -3,7 +3,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { hashApiKey } from '../../gateway/src/access/apiKey.ts';
-import { createMemberKey } from '../../gateway/src/access/memberKeys.ts';
+import { createMemberKey } from '../../gateway/src/membership/keys.ts';
 import { ApiKeyRepo } from '../../gateway/src/store/apiKeys.ts';
 import type { Database } from '../../gateway/src/store/db.ts';
 import { writeActiveSet } from '../../gateway/src/store/orchestrators.ts';

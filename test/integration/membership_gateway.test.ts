@@ -4,7 +4,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createPublicClient, createWalletClient, getAddress, http, type Address } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
-import { createKeyForMember } from '../../gateway/src/access/membership.ts';
+import { createKeyForMember } from '../../gateway/src/membership/membership.ts';
 import { loadConfig } from '../../gateway/src/config.ts';
 import { EventBus, type GatewayEvent } from '../../gateway/src/events.ts';
 import { startGateway, type Gateway } from '../../gateway/src/gateway.ts';

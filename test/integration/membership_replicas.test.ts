@@ -3,9 +3,10 @@
 import pgPromise from 'pg-promise';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { ApiKeyRepo } from '../../gateway/src/store/apiKeys.ts';
 import { KeyResolver } from '../../gateway/src/access/keyResolver.ts';
-import { createMemberKey, revokeKey } from '../../gateway/src/access/memberKeys.ts';
-import { revokeMembership } from '../../gateway/src/access/membership.ts';
+import { createMemberKey, revokeKey } from '../../gateway/src/membership/keys.ts';
+import { revokeMembership } from '../../gateway/src/membership/membership.ts';
 import { EventBus } from '../../gateway/src/events.ts';
 import type { Database } from '../../gateway/src/store/db.ts';
 import { KeyChangeListener, notifyKeysChanged, type KeyChange } from '../../gateway/src/store/keyChanges.ts';
@@ -35,7 +36,7 @@ test('an announcement evicts cached keys at once, by key id or member address; a
   // Its own connection name, so this test can cut exactly its listener's connection.
   const appName = `key-listener-test-${process.pid}`;
   const listenDb = pgp({ connectionString: DB_URL, application_name: appName });
-  const resolver = new KeyResolver(database, { keyCacheTtlMs: 60_000, keyCacheMax: 100 }, new EventBus());
+  const resolver = new KeyResolver(new ApiKeyRepo(database.db), { keyCacheTtlMs: 60_000, keyCacheMax: 100 }, new EventBus());
   const changes: KeyChange[] = [];
   const listener = new KeyChangeListener(listenDb, (c) => {
     changes.push(c);

@@ -2,11 +2,13 @@
 // (keys refused as inactive), coming back; operator grants beside it; who may sign in and get a key.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createActiveSetSync } from '../../gateway/src/access/activeSetSync.ts';
+import { activeSetSink } from '../../gateway/src/membership/activeSet.ts';
+import { createOrchestratorSync } from '../../gateway/src/orchestrators/create.ts';
+import { ApiKeyRepo } from '../../gateway/src/store/apiKeys.ts';
 import { KeyResolver } from '../../gateway/src/access/keyResolver.ts';
-import { loadMembershipConfig } from '../../gateway/src/access/membershipConfig.ts';
-import { createMemberKey } from '../../gateway/src/access/memberKeys.ts';
-import { createKeyForMember, memberForSignIn, revokeMembership } from '../../gateway/src/access/membership.ts';
+import { loadMembershipConfig } from '../../gateway/src/membership/config.ts';
+import { createMemberKey } from '../../gateway/src/membership/keys.ts';
+import { createKeyForMember, memberForSignIn, revokeMembership } from '../../gateway/src/membership/membership.ts';
 import { EventBus, type EventOf } from '../../gateway/src/events.ts';
 import type { KeyChange } from '../../gateway/src/store/keyChanges.ts';
 import type { Database } from '../../gateway/src/store/db.ts';
@@ -33,7 +35,7 @@ const address = () => `0x${(++n).toString(16).padStart(6, '0')}${'5e'.repeat(17)
 
 /** The key check as a request would see it now: a resolver without a cache in the way. */
 async function check(key: string) {
-  const resolver = new KeyResolver(database, { keyCacheTtlMs: 0, keyCacheMax: 10 }, new EventBus());
+  const resolver = new KeyResolver(new ApiKeyRepo(database.db), { keyCacheTtlMs: 0, keyCacheMax: 10 }, new EventBus());
   return resolver.resolve(key);
 }
 
@@ -176,7 +178,8 @@ test('the sync wired to the database: a failed read keeps the set in force, the 
   bus.on('orchestrators.sync', (e) => syncs.push(e));
   const announced: KeyChange[] = [];
   const config = loadMembershipConfig({ SUBGRAPH_URL: subgraph.url, ORCHESTRATOR_GRACE_MS: '60000', ORCHESTRATOR_SYNC_RETRY_MS: '100' });
-  const sync = createActiveSetSync({ database, config, bus, announce: async (c) => void announced.push(c) });
+  const sink = activeSetSink({ db: database.db, graceMs: config.graceMs, announce: async (c) => void announced.push(c) });
+  const sync = createOrchestratorSync(config.orchestrators, { sink, bus });
   const inSet = () => database.db.map('SELECT address FROM orchestrators WHERE in_set ORDER BY address', [], (r: { address: string }) => r.address);
   try {
     assert.is((await sync.syncNow()).outcome, 'ok');

@@ -9,7 +9,7 @@ import { privateKeyToAccount } from 'viem/accounts';
 import { compileContract, type CompiledContract } from '../contracts/compile.ts';
 import { startAnvil, TEST_PRIVATE_KEYS, type Anvil } from '../helpers/anvil.ts';
 import { createChainSource } from '../../gateway/src/orchestrators/chainSource.ts';
-import { createOrchestratorSource } from '../../gateway/src/orchestrators/createSource.ts';
+import { createOrchestratorSource } from '../../gateway/src/orchestrators/create.ts';
 import { OrchestratorSourceError } from '../../gateway/src/orchestrators/source.ts';
 
 const chain = suite<{ anvil: Anvil; contract: CompiledContract }>('chain source', {} as never);

@@ -3,7 +3,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createOrchestratorSource } from '../../gateway/src/orchestrators/createSource.ts';
+import { createOrchestratorSource } from '../../gateway/src/orchestrators/create.ts';
 import { OrchestratorSourceError } from '../../gateway/src/orchestrators/source.ts';
 import { ACTIVE_TRANSCODERS_QUERY, createSubgraphSource } from '../../gateway/src/orchestrators/subgraphSource.ts';
 import { addresses, startFakeSubgraph, type FakeSubgraph, type SubgraphMode } from './orchestrators_fakeSubgraph.ts';

@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { normalizeAddress } from '../../gateway/src/access/address.ts';
-import { InvalidAddressError } from '../../gateway/src/access/errors.ts';
+import { normalizeAddress } from '../../gateway/src/membership/address.ts';
+import { InvalidAddressError } from '../../gateway/src/membership/errors.ts';
 import { GatewayError } from '../../gateway/src/common/errors.ts';
 
 const CHECKSUMMED = '0x787bc77F1700DCE0f8c1581c18A12d3153D1B150';

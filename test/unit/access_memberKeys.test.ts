@@ -2,8 +2,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { generateApiKey } from '../../gateway/src/access/apiKey.ts';
-import { InvalidKeyReferenceError, InvalidLabelError } from '../../gateway/src/access/errors.ts';
-import { checkLabel, parseKeyReference } from '../../gateway/src/access/memberKeys.ts';
+import { InvalidKeyReferenceError, InvalidLabelError } from '../../gateway/src/membership/errors.ts';
+import { checkLabel, parseKeyReference } from '../../gateway/src/membership/keys.ts';
 
 test('a whole key is looked up by its hash and never named in messages', () => {
   const { key, hash } = generateApiKey();

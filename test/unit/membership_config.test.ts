@@ -1,7 +1,7 @@
 // Membership settings: defaults that run, the orchestrator source parsed by its own module, errors naming the variable.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { loadMembershipConfig } from '../../gateway/src/access/membershipConfig.ts';
+import { loadMembershipConfig } from '../../gateway/src/membership/config.ts';
 import { ConfigError } from '../../gateway/src/common/env.ts';
 
 test('defaults: 24 h grace, 30 s usage flush, 10 keys a member, sync on, chain source when no subgraph URL is set', () => {

@@ -2,8 +2,8 @@
 // them only escaped (no tag, no attribute break-out, no script URL).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { escapeHtml, html } from '../../gateway/src/portal/html.ts';
-import { CONTENT_SECURITY_POLICY, page } from '../../gateway/src/portal/layout.ts';
+import { escapeHtml, html } from '../../gateway/src/portal/pages/html.ts';
+import { CONTENT_SECURITY_POLICY, page } from '../../gateway/src/portal/pages/layout.ts';
 import { accountBody, signInBody } from '../../gateway/src/portal/pages/account.ts';
 import { homeBody } from '../../gateway/src/portal/pages/home.ts';
 import { keyCreatedBody, newKeyBody } from '../../gateway/src/portal/pages/keys.ts';

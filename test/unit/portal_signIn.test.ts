@@ -5,11 +5,11 @@ import * as assert from 'uvu/assert';
 import { HTTP_STATUS } from '../../gateway/src/common/errors.ts';
 import { concat, keccak256, stringToBytes } from 'viem';
 import { privateKeyToAccount, sign } from 'viem/accounts';
-import { ChallengeRejectedError, MemoryNonceStore, issueChallenge } from '../../gateway/src/access/challenge.ts';
-import { SignerMismatchError } from '../../gateway/src/access/signature.ts';
-import { NotEligibleError } from '../../gateway/src/portal/errors.ts';
+import { ChallengeRejectedError, issueChallenge } from '../../gateway/src/signin/challenge.ts';
+import { SignerMismatchError } from '../../gateway/src/signin/signature.ts';
 import { BadInputError } from '../../gateway/src/common/errors.ts';
-import { signIn, type Admission, type SignInDeps } from '../../gateway/src/portal/signIn.ts';
+import { signIn, type Admission, type SignInDeps, NotEligibleError } from '../../gateway/src/signin/signIn.ts';
+import { MemoryNonceStore } from '../helpers/memoryNonceStore.ts';
 import { TEST_PRIVATE_KEYS } from '../helpers/anvil.ts';
 
 const DOMAIN = 'rpc.example.org';

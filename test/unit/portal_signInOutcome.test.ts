@@ -1,12 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { InvalidAddressError, InvalidLabelError } from '../../gateway/src/access/errors.ts';
-import { ChallengeRejectedError } from '../../gateway/src/access/challenge.ts';
-import { InvalidSignatureError, SignerMismatchError, UnknownSignerError } from '../../gateway/src/access/signature.ts';
+import { InvalidAddressError, InvalidLabelError } from '../../gateway/src/membership/errors.ts';
+import { ChallengeRejectedError } from '../../gateway/src/signin/challenge.ts';
+import { InvalidSignatureError, SignerMismatchError, UnknownSignerError } from '../../gateway/src/signin/signature.ts';
 import { SIGN_IN_OUTCOMES } from '../../gateway/src/events.ts';
 import { BodyTooLargeError } from '../../gateway/src/http/body.ts';
-import { CsrfRejectedError, NotEligibleError, PortalUnavailableError, RateLimitedError, TooManyKeysError } from '../../gateway/src/portal/errors.ts';
+import { CsrfRejectedError, PortalUnavailableError, RateLimitedError, TooManyKeysError } from '../../gateway/src/portal/errors.ts';
+import { NotEligibleError } from '../../gateway/src/signin/signIn.ts';
 import { BadInputError } from '../../gateway/src/common/errors.ts';
 import { signInFailure } from '../../gateway/src/portal/signInOutcome.ts';
 import { InternalError } from '../../gateway/src/rpc/errors.ts';

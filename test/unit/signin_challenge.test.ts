@@ -5,13 +5,13 @@ import { HTTP_STATUS } from '../../gateway/src/common/errors.ts';
 import {
   ChallengeRejectedError,
   DEFAULT_CHALLENGE_TTL_MS,
-  MemoryNonceStore,
   createChallenge,
   issueChallenge,
   parseChallenge,
   redeemChallenge,
   type NonceStore,
-} from '../../gateway/src/access/challenge.ts';
+} from '../../gateway/src/signin/challenge.ts';
+import { MemoryNonceStore } from '../helpers/memoryNonceStore.ts';
 
 const T0 = new Date('2025-11-25T19:33:00.750Z');
 const DOMAIN = 'rpc.example.org';

@@ -4,8 +4,9 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { concat, keccak256, stringToBytes } from 'viem';
 import { privateKeyToAccount, sign } from 'viem/accounts';
-import { ChallengeRejectedError, MemoryNonceStore, issueChallenge, redeemChallenge, type NonceStore } from '../../gateway/src/access/challenge.ts';
-import { SignerMismatchError, UnknownSignerError, verifySignature, type VerifiedSigner } from '../../gateway/src/access/signature.ts';
+import { ChallengeRejectedError, issueChallenge, redeemChallenge, type NonceStore } from '../../gateway/src/signin/challenge.ts';
+import { SignerMismatchError, UnknownSignerError, verifySignature, type VerifiedSigner } from '../../gateway/src/signin/signature.ts';
+import { MemoryNonceStore } from '../helpers/memoryNonceStore.ts';
 import { TEST_PRIVATE_KEYS } from '../helpers/anvil.ts';
 
 const DOMAIN = 'rpc.example.org';

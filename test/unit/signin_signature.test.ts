@@ -14,8 +14,8 @@ import {
   verifySignature,
   type MessageEnding,
   type MessagePrefix,
-} from '../../gateway/src/access/signature.ts';
-import { InvalidAddressError } from '../../gateway/src/access/errors.ts';
+} from '../../gateway/src/signin/signature.ts';
+import { InvalidAddressError } from '../../gateway/src/membership/errors.ts';
 import { TEST_PRIVATE_KEYS } from '../helpers/anvil.ts';
 
 const MESSAGE =

@@ -4,8 +4,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { concat, keccak256, stringToBytes, type Hex } from 'viem';
 import { privateKeyToAccount, sign } from 'viem/accounts';
-import { createChallenge, typedChallenge, typedChallengeJson } from '../../gateway/src/access/challenge.ts';
-import { SignerMismatchError, verifySignature } from '../../gateway/src/access/signature.ts';
+import { createChallenge, typedChallenge, typedChallengeJson } from '../../gateway/src/signin/challenge.ts';
+import { SignerMismatchError, verifySignature } from '../../gateway/src/signin/signature.ts';
 import { TEST_PRIVATE_KEYS } from '../helpers/anvil.ts';
 
 const challenge = createChallenge('rpc.example.org', new Date('2025-11-25T19:33:00Z'), { random: () => new Uint8Array(16).fill(0xab) });

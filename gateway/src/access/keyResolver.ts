@@ -3,20 +3,25 @@
 // when the database is unreachable a key that was valid recently keeps working (stale-if-error), an
 // unknown key gets access_unavailable. last_used_at is written in batches, never once per request.
 import { LRUCache } from 'lru-cache';
-import type pgPromise from 'pg-promise';
-import type { Config } from '../config.ts';
+import { systemClock, type Clock } from '../common/clock.ts';
 import type { DenyReason, EventBus } from '../events.ts';
-import { ApiKeyRepo, type ApiKeyRecord } from '../store/apiKeys.ts';
+import type { ApiKeyRecord } from '../store/apiKeys.ts';
 import { describeDbError, StoreError } from '../store/errors.ts';
 import type { KeyChange } from '../store/keyChanges.ts';
 import { hashApiKey, isWellFormedApiKey } from './apiKey.ts';
 
 export type KeyCheck = { ok: true; keyId: string; memberAddress: string } | { ok: false; reason: DenyReason };
 
-/** The database side of the key check. */
+/** The database side of the key check (store/apiKeys.ts ApiKeyRepo). */
 export interface KeyStore {
   findByHash(hash: string): Promise<ApiKeyRecord | null>;
   touch(ids: readonly string[]): Promise<number>;
+}
+
+export interface KeyCacheConfig {
+  /** How long a key's answer is trusted before the database is asked again. */
+  keyCacheTtlMs: number;
+  keyCacheMax: number;
 }
 
 export interface KeyResolverOptions {
@@ -30,6 +35,7 @@ export interface KeyResolverOptions {
   retryAfterErrorMs?: number;
   /** How often touched keys are written to last_used_at. Default 30 s. */
   flushIntervalMs?: number;
+  now?: Clock;
 }
 
 interface Entry {
@@ -43,7 +49,6 @@ const UNAVAILABLE: KeyCheck = Object.freeze({ ok: false, reason: 'access_unavail
 const UNKNOWN: KeyCheck = Object.freeze({ ok: false, reason: 'unknown_key' });
 
 export class KeyResolver {
-  private readonly store: KeyStore;
   private readonly cache: LRUCache<string, Entry>;
   private readonly inflight = new Map<string, Promise<KeyCheck>>();
   private touched = new Set<string>();
@@ -58,29 +63,36 @@ export class KeyResolver {
   private readonly lookupTimeoutMs: number;
   private readonly retryAfterErrorMs: number;
   private readonly flushIntervalMs: number;
+  private readonly now: Clock;
 
   constructor(
-    store: KeyStore | { db: pgPromise.IDatabase<unknown> },
-    cfg: Pick<Config['access'], 'keyCacheTtlMs' | 'keyCacheMax'>,
+    private readonly store: KeyStore,
+    cfg: KeyCacheConfig,
     private readonly bus: EventBus,
     options: KeyResolverOptions = {},
   ) {
-    this.store = 'findByHash' in store ? store : new ApiKeyRepo(store.db);
+    this.now = options.now ?? systemClock;
     this.ttlMs = cfg.keyCacheTtlMs;
     this.negativeTtlMs = options.negativeTtlMs ?? Math.min(1000, cfg.keyCacheTtlMs);
     this.staleIfErrorMs = options.staleIfErrorMs ?? 15 * 60_000;
     this.lookupTimeoutMs = options.lookupTimeoutMs ?? 2000;
     this.retryAfterErrorMs = options.retryAfterErrorMs ?? 1000;
     this.flushIntervalMs = options.flushIntervalMs ?? 30_000;
-    this.cache = new LRUCache<string, Entry>({ max: cfg.keyCacheMax, ttl: Math.max(1, this.ttlMs + this.staleIfErrorMs) });
+    this.cache = new LRUCache<string, Entry>({
+      max: cfg.keyCacheMax,
+      ttl: Math.max(1, this.ttlMs + this.staleIfErrorMs),
+      ttlResolution: 0,
+      perf: { now: this.now },
+    });
   }
 
   async resolve(key: string): Promise<KeyCheck> {
     if (!isWellFormedApiKey(key)) return UNKNOWN; // never worth a query, and never cached
     const hash = hashApiKey(key);
     const entry = this.cache.get(hash);
-    if (entry && Date.now() < entry.freshUntil) return entry.check;
-    if (Date.now() < this.dbRetryAt) return fallback(entry);
+    const now = this.now();
+    if (entry && now < entry.freshUntil) return entry.check;
+    if (now < this.dbRetryAt) return fallback(entry);
     let pending = this.inflight.get(hash);
     if (!pending) {
       const lookup: Promise<KeyCheck> = this.lookup(hash).finally(() => {
@@ -101,15 +113,6 @@ export class KeyResolver {
   /** Record a request made with this key; written to the database at the next flush. */
   touch(keyId: string): void {
     this.touched.add(keyId);
-  }
-
-  /** Forget a cached answer, by key id or key hash (after a revocation in this process). */
-  invalidate(keyIdOrHash: string): void {
-    this.forgetInflight();
-    if (this.cache.delete(keyIdOrHash)) return;
-    for (const [hash, entry] of this.cache.entries()) {
-      if (entry.keyId === keyIdOrHash) this.cache.delete(hash);
-    }
   }
 
   /** Forget cached answers for changed keys or members' keys (revocations, membership changes). */
@@ -177,7 +180,7 @@ export class KeyResolver {
     try {
       record = await withTimeout(this.store.findByHash(hash), this.lookupTimeoutMs);
     } catch (err) {
-      this.dbRetryAt = Date.now() + this.retryAfterErrorMs;
+      this.dbRetryAt = this.now() + this.retryAfterErrorMs;
       this.bus.emit({ type: 'store.error', operation: 'key_lookup', message: describeDbError(err) });
       return fallback(this.cache.get(hash));
     }
@@ -186,7 +189,7 @@ export class KeyResolver {
     const known = record !== null;
     this.cache.set(
       hash,
-      { check, keyId: record?.id, memberAddress: record?.memberAddress, freshUntil: Date.now() + (known ? this.ttlMs : this.negativeTtlMs) },
+      { check, keyId: record?.id, memberAddress: record?.memberAddress, freshUntil: this.now() + (known ? this.ttlMs : this.negativeTtlMs) },
       // Unknown keys are not worth keeping past their short TTL; known ones serve stale-if-error.
       { ttl: Math.max(1, known ? this.ttlMs + this.staleIfErrorMs : this.negativeTtlMs) },
     );

@@ -8,7 +8,6 @@
 // Read-your-reads: the tracker polls, so an answer may show a block the tracker has not seen yet
 // (a receipt, a log, a node's own eth_blockNumber). The highest such block joins the head key, so
 // nothing cached at an older head is served after a member has been shown a newer one.
-import type { Config } from '../config.ts';
 import type { CacheResult, EventBus } from '../events.ts';
 import type { Network } from '../common/network.ts';
 import type { Caller } from '../rpc/handler.ts';
@@ -29,7 +28,11 @@ export interface Upstream {
   head(): HeadView | undefined;
 }
 
-export type CachingConfig = Pick<Config['cache'], 'headTtlMs' | 'finalizedTtlMs'>;
+export interface CachingConfig {
+  /** Bound on how long head-dependent answers live; at most 2000. */
+  headTtlMs: number;
+  finalizedTtlMs: number;
+}
 
 const MAX_HEAD_TTL_MS = 2000;
 

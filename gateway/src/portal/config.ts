@@ -1,5 +1,5 @@
 // Sign-in and portal settings from the environment: challenge and session lifetimes, abuse bounds, the operator.
-import { DEFAULT_CHALLENGE_TTL_MS } from '../access/challenge.ts';
+import { DEFAULT_CHALLENGE_TTL_MS } from '../signin/challenge.ts';
 import { ConfigError, envBool as bool, envInt as int, httpUrl, type Env } from '../common/env.ts';
 
 export interface PortalConfig {

@@ -2,18 +2,6 @@
 // and what to do, and never carry a key, a session token or a database detail.
 import { GatewayError } from '../common/errors.ts';
 
-/** A valid signature from an address that may not have a key (or session): says why and what to do. */
-export class NotEligibleError extends GatewayError {
-  override readonly name = 'NotEligibleError';
-  constructor(
-    readonly address: string,
-    why: string,
-    whatToDo: string,
-  ) {
-    super('forbidden', `${why} ${whatToDo}`);
-  }
-}
-
 /** The request needs a signed-in member. */
 export class SessionRequiredError extends GatewayError {
   override readonly name = 'SessionRequiredError';

@@ -2,18 +2,18 @@
 // active set, keys created under the membership lock, revocations announced to every replica.
 import type pgPromise from 'pg-promise';
 import { getAddress } from 'viem';
-import { KeyNotFoundError } from '../access/errors.ts';
-import type { CreatedKey, RevokeResult } from '../access/memberKeys.ts';
-import { createKeyForMember, memberForSignIn, revokeMemberKey, type KeyChangeAnnouncer, type SignInEligibility } from '../access/membership.ts';
+import { KeyNotFoundError } from '../membership/errors.ts';
+import type { CreatedKey, RevokeResult } from '../membership/keys.ts';
+import { createKeyForMember, memberForSignIn, revokeMemberKey, type KeyChangeAnnouncer, type SignInEligibility } from '../membership/membership.ts';
 import type { Network } from '../common/network.ts';
 import { MemberRepo } from '../store/members.ts';
 import { usageForMember } from '../store/usage.ts';
 import type { PortalConfig } from './config.ts';
-import { NotEligibleError, TooManyKeysError } from './errors.ts';
+import { NotEligibleError, type Admission } from '../signin/signIn.ts';
+import { TooManyKeysError } from './errors.ts';
 import type { PortalMembers } from './members.ts';
 import type { AccountKeyView } from './pages/account.ts';
 import { refusal } from './refusal.ts';
-import type { Admission } from './signIn.ts';
 
 export interface PortalMemberServiceOptions {
   operator: PortalConfig['operator'];

@@ -1,8 +1,8 @@
 // What the portal needs from membership and keys. PortalMemberService implements it on the database
 // (access/membership.ts); the routes see only this seam.
-import type { CreatedKey, RevokeResult } from '../access/memberKeys.ts';
+import type { CreatedKey, RevokeResult } from '../membership/keys.ts';
 import type { AccountKeyView } from './pages/account.ts';
-import type { Admission } from './signIn.ts';
+import type { Admission } from '../signin/signIn.ts';
 
 export interface PortalMembers {
   /** May this address get a new key now (active orchestrator, within grace, or granted)? */

@@ -1,6 +1,6 @@
 // What a member is told when its address may not have a key: why, and what to do about it.
 import { getAddress } from 'viem';
-import type { NotEligible } from '../access/membership.ts';
+import type { NotEligible } from '../membership/membership.ts';
 import type { PortalConfig } from './config.ts';
 
 export function refusal(eligibility: NotEligible, operator: PortalConfig['operator']): { why: string; whatToDo: string } {

@@ -1,11 +1,12 @@
 // What became of one sign-in attempt, as a closed set of words: a metric label, a log field, and what
 // the operator reads when an orchestrator says "I cannot get a key".
-import { InvalidAddressError, InvalidLabelError } from '../access/errors.ts';
-import { ChallengeRejectedError } from '../access/challenge.ts';
-import { InvalidSignatureError, SignerMismatchError, UnknownSignerError } from '../access/signature.ts';
+import { InvalidAddressError, InvalidLabelError } from '../membership/errors.ts';
+import { ChallengeRejectedError } from '../signin/challenge.ts';
+import { InvalidSignatureError, SignerMismatchError, UnknownSignerError } from '../signin/signature.ts';
 import type { SignInOutcome } from '../events.ts';
 import { GatewayError, type ErrorKind } from '../common/errors.ts';
-import { CsrfRejectedError, NotEligibleError, PortalUnavailableError, RateLimitedError, TooManyKeysError } from './errors.ts';
+import { NotEligibleError } from '../signin/signIn.ts';
+import { CsrfRejectedError, PortalUnavailableError, RateLimitedError, TooManyKeysError } from './errors.ts';
 import { BadInputError } from '../common/errors.ts';
 
 /** Kinds of refusal that are about what the client sent, not about the gateway. */

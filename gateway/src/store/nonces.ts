@@ -1,7 +1,9 @@
 // Sign-in nonces in PostgreSQL: every replica agrees on which challenges are outstanding and which are used.
 import type pgPromise from 'pg-promise';
-import type { NonceState, NonceStore } from '../access/challenge.ts';
 import { Sweeper } from './sweep.ts';
+
+/** What redeeming a nonce found: ok (it is now used), or why not. */
+export type NonceState = 'ok' | 'unknown' | 'used' | 'expired';
 
 export interface PgNonceStoreOptions {
   /** Expired nonces are deleted on an issue at most this often. Default 60 s. */
@@ -10,7 +12,7 @@ export interface PgNonceStoreOptions {
   now?: () => number;
 }
 
-export class PgNonceStore implements NonceStore {
+export class PgNonceStore {
   private readonly sweeper: Sweeper;
   private readonly now: () => number;
 

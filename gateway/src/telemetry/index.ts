@@ -2,7 +2,7 @@
 // emits on the bus. The core never imports this directory; the composition root starts it.
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import type { DestinationStream, Logger } from 'pino';
-import { ConfigError } from '../config.ts';
+import { ConfigError } from '../common/env.ts';
 import type { EventBus } from '../events.ts';
 import type { TelemetryConfig } from './config.ts';
 import { createLogger } from './logger.ts';

@@ -3,7 +3,7 @@
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import got, { RequestError, type Got } from 'got';
-import type { NodeConfig } from '../config.ts';
+import type { NodeConfig } from './config.ts';
 import type { Network } from '../common/network.ts';
 import type { CallOutcome, JsonRpcErrorObject } from '../rpc/types.ts';
 import { classifyHttpStatus, classifyTransport, type AttemptResult } from './classify.ts';

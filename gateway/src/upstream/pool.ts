@@ -1,6 +1,6 @@
 // The nodes of one network behind one call(): the healthy node of highest priority first, then
 // retry or fail over by failure class, never waiting on a node known to be dead.
-import type { Config, NetworkConfig } from '../config.ts';
+import type { NetworkConfig, UpstreamConfig } from './config.ts';
 import type { EventBus, FailureClass } from '../events.ts';
 import { UpstreamUnavailableError, truncate } from '../rpc/errors.ts';
 import type { CallOutcome } from '../rpc/types.ts';
@@ -35,7 +35,7 @@ export class NodePool {
 
   constructor(
     private readonly net: NetworkConfig,
-    private readonly upstream: Config['upstream'],
+    private readonly upstream: UpstreamConfig,
     private readonly bus: EventBus,
   ) {
     const breaker = {

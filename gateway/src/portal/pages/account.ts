@@ -1,7 +1,7 @@
 // "My keys": sign in with a signed challenge, then each key with its use, and revoke or rotate it.
 import type { KeyUsage, NetworkUsage } from '../../store/usage.ts';
-import { box } from '../layout.ts';
-import { html, type Html } from '../html.ts';
+import { box } from './layout.ts';
+import { html, type Html } from './html.ts';
 import { formatTime, labelField, signForm, type ChallengeView } from './signForm.ts';
 
 /** One network's request counts of a key. */

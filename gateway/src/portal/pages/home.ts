@@ -1,5 +1,5 @@
 // Home: what the service is, how to get from livepeer_cli to a working -ethUrl, and each network's status.
-import { html, type Html } from '../html.ts';
+import { html, type Html } from './html.ts';
 
 export interface NetworkStatusView {
   /** 'l2' | 'l1': the last segment of the member URL. */

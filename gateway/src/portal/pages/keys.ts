@@ -1,6 +1,6 @@
 // "Get a key" and the page that shows a new key, once, with the URLs to use it.
-import { box } from '../layout.ts';
-import { html, type Html } from '../html.ts';
+import { box } from './layout.ts';
+import { html, type Html } from './html.ts';
 import { signForm, type ChallengeView } from './signForm.ts';
 
 export interface NewKeyView {

@@ -1,5 +1,5 @@
 // The challenge-and-signature form shared by "Get a key" and "Sign in": copy the line, sign it, paste the result.
-import { html, type Html } from '../html.ts';
+import { html, type Html } from './html.ts';
 
 export type SignInPurpose = 'key' | 'session';
 

@@ -2,19 +2,19 @@
 // JSON in, JSON out for programs; form posts from the portal get pages back.
 import type Router from '@koa/router';
 import type { Context } from 'koa';
-import { ChallengeRejectedError, parseChallenge, typedChallenge, type Challenge } from '../access/challenge.ts';
-import { checkLabel } from '../access/memberKeys.ts';
+import { ChallengeRejectedError, parseChallenge, typedChallenge, type Challenge } from '../signin/challenge.ts';
+import { checkLabel } from '../membership/keys.ts';
 import type { GatewayError } from '../common/errors.ts';
 import { BadInputError } from '../common/errors.ts';
-import { signInBody } from '../portal/pages/account.ts';
-import { keyCreatedBody, newKeyBody } from '../portal/pages/keys.ts';
-import type { ChallengeView, SignInPurpose } from '../portal/pages/signForm.ts';
-import { clearedSessionCookie, csrfToken, hashSessionToken, newSessionToken, readSessionToken, sessionCookie } from '../portal/session.ts';
-import { signIn } from '../portal/signIn.ts';
-import { signInFailure } from '../portal/signInOutcome.ts';
+import { signInBody } from './pages/account.ts';
+import { keyCreatedBody, newKeyBody } from './pages/keys.ts';
+import type { ChallengeView, SignInPurpose } from './pages/signForm.ts';
+import { clearedSessionCookie, csrfToken, hashSessionToken, newSessionToken, readSessionToken, sessionCookie } from './session.ts';
+import { signIn } from '../signin/signIn.ts';
+import { signInFailure } from './signInOutcome.ts';
 import type { SignInOutcome } from '../events.ts';
 import { challengeView, type Portal } from './portal.ts';
-import { asPortalError, assertSameOrigin, errorStatus, optionalText, prefersJson, readFields, sendError, sendJson, type Fields } from './portalHttp.ts';
+import { asPortalError, assertSameOrigin, errorStatus, optionalText, prefersJson, readFields, sendError, sendJson, type Fields } from './http.ts';
 
 /** A challenge shown again after a failed attempt must leave the member time to sign it. */
 const REUSE_MARGIN_MS = 60_000;

@@ -3,7 +3,7 @@ import type pgPromise from 'pg-promise';
 import { ApiKeyRepo, type ApiKeyListing } from '../store/apiKeys.ts';
 import { MemberRepo } from '../store/members.ts';
 import { normalizeAddress } from './address.ts';
-import { API_KEY_PREFIX_LENGTH, generateApiKey, hashApiKey, isWellFormedApiKey } from './apiKey.ts';
+import { API_KEY_PREFIX_LENGTH, generateApiKey, hashApiKey, isWellFormedApiKey } from '../access/apiKey.ts';
 import { AmbiguousKeyError, InvalidKeyReferenceError, InvalidLabelError, KeyNotFoundError } from './errors.ts';
 
 type HasDb = { db: pgPromise.IDatabase<unknown> };

@@ -2,22 +2,23 @@
 // and pages in the common frame. One instance per app: no state outlives the gateway that made it.
 import type { Context } from 'koa';
 import { getAddress } from 'viem';
-import { issueChallenge, typedChallengeJson, type Challenge, type NonceStore } from '../access/challenge.ts';
-import type { CreatedKey } from '../access/memberKeys.ts';
-import type { Config } from '../config.ts';
+import { issueChallenge, typedChallengeJson, type Challenge, type NonceStore } from '../signin/challenge.ts';
+import type { CreatedKey } from '../membership/keys.ts';
 import type { EventBus } from '../events.ts';
 import type { Network } from '../common/network.ts';
-import { RateLimitedError } from '../portal/errors.ts';
-import type { Html } from '../portal/html.ts';
-import { page, type NavItem } from '../portal/layout.ts';
-import type { PortalMembers } from '../portal/members.ts';
-import type { CreatedKeyView } from '../portal/pages/keys.ts';
-import type { ChallengeView } from '../portal/pages/signForm.ts';
+import { RateLimitedError } from './errors.ts';
+import type { Html } from './pages/html.ts';
+import { page, type NavItem } from './pages/layout.ts';
+import type { PortalMembers } from './members.ts';
+import type { CreatedKeyView } from './pages/keys.ts';
+import type { ChallengeView } from './pages/signForm.ts';
 import { RateLimiter } from '../common/rateLimit.ts';
-import { csrfToken, hashSessionToken, readSessionToken } from '../portal/session.ts';
+import { csrfToken, hashSessionToken, readSessionToken } from './session.ts';
 import type { SessionRecord } from '../store/sessions.ts';
-import type { NetworkService } from './app.ts';
-import { clientIp, sendPage } from './portalHttp.ts';
+import { clientIp } from '../http/clientIp.ts';
+import type { NetworkService } from '../http/networks.ts';
+import type { PortalConfig } from './config.ts';
+import { sendPage } from './http.ts';
 
 /** The session table as the portal uses it (store/sessions.ts SessionRepo). */
 export interface SessionStore {
@@ -27,7 +28,7 @@ export interface SessionStore {
 }
 
 export interface PortalDeps {
-  config: Config;
+  config: { publicUrl: string; portal: PortalConfig };
   bus: EventBus;
   networks: Partial<Record<Network, NetworkService>>;
   nonces: NonceStore;

@@ -1,13 +1,19 @@
 // The frame every portal page shares: head, navigation, the operator in the footer. Pages pass Html only.
-import type { PortalConfig } from './config.ts';
 import { html, type Html, type HtmlValue } from './html.ts';
 
 export type NavItem = 'home' | 'new-key' | 'account';
 
+/** Who runs this gateway, as the footer names them (OPERATOR_NAME, OPERATOR_URL, OPERATOR_CONTACT). */
+export interface OperatorView {
+  name: string;
+  url?: string;
+  contact?: string;
+}
+
 export interface PageOptions {
   title: string;
   nav?: NavItem;
-  operator: PortalConfig['operator'];
+  operator: OperatorView;
   /** Shown as "signed in as" with a sign-out button when present. */
   session?: { address: string; csrf: string };
 }

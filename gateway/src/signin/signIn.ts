@@ -1,13 +1,24 @@
 // One sign-in attempt: the message must be our challenge, the signature must recover an address that may
 // proceed, and only then is the challenge redeemed (so a wrong account or a non-member does not burn it).
 import type { Address } from 'viem';
-import { parseChallenge, redeemChallenge, type NonceStore } from '../access/challenge.ts';
-import { UnknownSignerError, verifySignature, type SignatureVariant } from '../access/signature.ts';
-import { NotEligibleError } from './errors.ts';
-import { BadInputError } from '../common/errors.ts';
+import { parseChallenge, redeemChallenge, type NonceStore } from './challenge.ts';
+import { UnknownSignerError, verifySignature, type SignatureVariant } from './signature.ts';
+import { BadInputError, GatewayError } from '../common/errors.ts';
 
 /** Whether an address may go on (get a key, open a session); when not, the member-facing why and what to do. */
 export type Admission = { allowed: true } | { allowed: false; why: string; whatToDo: string };
+
+/** A valid signature from an address that may not have a key (or session): says why and what to do. */
+export class NotEligibleError extends GatewayError {
+  override readonly name = 'NotEligibleError';
+  constructor(
+    readonly address: string,
+    why: string,
+    whatToDo: string,
+  ) {
+    super('forbidden', `${why} ${whatToDo}`);
+  }
+}
 
 export interface SignInRequest {
   message: unknown;

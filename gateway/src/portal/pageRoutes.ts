@@ -2,18 +2,18 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { getAddress } from 'viem';
-import { checkLabel } from '../access/memberKeys.ts';
-import { KeyNotFoundError } from '../access/errors.ts';
-import { APP_JS, STYLE_CSS } from '../portal/assets.ts';
-import { CsrfRejectedError, SessionRequiredError } from '../portal/errors.ts';
-import { html } from '../portal/html.ts';
-import { box } from '../portal/layout.ts';
-import { accountBody, signInBody } from '../portal/pages/account.ts';
-import { homeBody } from '../portal/pages/home.ts';
-import { keyCreatedBody, newKeyBody } from '../portal/pages/keys.ts';
-import { csrfTokenMatches } from '../portal/session.ts';
+import { checkLabel } from '../membership/keys.ts';
+import { KeyNotFoundError } from '../membership/errors.ts';
+import { APP_JS, STYLE_CSS } from './assets.ts';
+import { CsrfRejectedError, SessionRequiredError } from './errors.ts';
+import { html } from './pages/html.ts';
+import { box } from './pages/layout.ts';
+import { accountBody, signInBody } from './pages/account.ts';
+import { homeBody } from './pages/home.ts';
+import { keyCreatedBody, newKeyBody } from './pages/keys.ts';
+import { csrfTokenMatches } from './session.ts';
 import { challengeView, NETWORK_TITLES, type Portal, type Session } from './portal.ts';
-import { asPortalError, assertSameOrigin, errorStatus, optionalText, prefersJson, readFields, sendError, sendJson, type Fields } from './portalHttp.ts';
+import { asPortalError, assertSameOrigin, errorStatus, optionalText, prefersJson, readFields, sendError, sendJson, type Fields } from './http.ts';
 
 const KEY_ID = /^\d{1,18}$/;
 

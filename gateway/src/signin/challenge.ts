@@ -2,6 +2,7 @@
 // gateway, a random single-use nonce, when it was issued and when it expires.
 import { randomBytes } from 'node:crypto';
 import { GatewayError } from '../common/errors.ts';
+import type { NonceState } from '../store/nonces.ts';
 
 export const DEFAULT_CHALLENGE_TTL_MS = 10 * 60_000;
 
@@ -15,9 +16,7 @@ export interface Challenge {
   expiresAt: Date;
 }
 
-export type NonceState = 'ok' | 'unknown' | 'used' | 'expired';
-
-/** Where issued nonces live until used or expired. A shared store (PostgreSQL) makes replicas agree. */
+/** Where issued nonces live until used or expired: store/nonces.ts, in the database every replica shares. */
 export interface NonceStore {
   issue(nonce: string, expiresAt: Date): Promise<void>;
   /** Marks the nonce used, atomically: of two concurrent calls at most one gets 'ok'. */
@@ -155,46 +154,4 @@ function expired(challenge: Challenge): ChallengeRejectedError {
 
 function iso(d: Date): string {
   return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
-
-/**
- * Nonces in memory: for tests and a single replica. Bounded: expired nonces are dropped as new ones arrive,
- * and past `maxEntries` the oldest go first (they answer 'unknown', never 'ok').
- */
-export class MemoryNonceStore implements NonceStore {
-  private readonly entries = new Map<string, { expiresAt: number; used: boolean }>();
-  private readonly maxEntries: number;
-  private readonly clock: () => number;
-
-  constructor(options: { maxEntries?: number; now?: () => number } = {}) {
-    this.maxEntries = options.maxEntries ?? 100_000;
-    this.clock = options.now ?? Date.now;
-  }
-
-  async issue(nonce: string, expiresAt: Date): Promise<void> {
-    this.prune(this.clock());
-    this.entries.set(nonce, { expiresAt: expiresAt.getTime(), used: false });
-    while (this.entries.size > this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
-  }
-
-  async consume(nonce: string, now: Date = new Date(this.clock())): Promise<NonceState> {
-    const entry = this.entries.get(nonce);
-    if (!entry) return 'unknown';
-    if (entry.used) return 'used';
-    if (now.getTime() >= entry.expiresAt) return 'expired';
-    entry.used = true;
-    return 'ok';
-  }
-
-  size(): number {
-    return this.entries.size;
-  }
-
-  // Insertion order is nearly expiry order (one TTL), so sweeping from the front is enough.
-  private prune(now: number): void {
-    for (const [nonce, entry] of this.entries) {
-      if (entry.expiresAt > now) break;
-      this.entries.delete(nonce);
-    }
-  }
 }

@@ -6,10 +6,10 @@ import { redactApiKeys } from '../common/redact.ts';
 import { GatewayError, HTTP_STATUS } from '../common/errors.ts';
 import { InternalError } from '../rpc/errors.ts';
 import { describeDbError } from '../store/errors.ts';
-import { CsrfRejectedError, PortalUnavailableError, RateLimitedError } from '../portal/errors.ts';
+import { CsrfRejectedError, PortalUnavailableError, RateLimitedError } from './errors.ts';
 import { BadInputError } from '../common/errors.ts';
-import { CONTENT_SECURITY_POLICY } from '../portal/layout.ts';
-import { readBody } from './body.ts';
+import { CONTENT_SECURITY_POLICY } from './pages/layout.ts';
+import { readBody } from '../http/body.ts';
 
 /** Sign-in messages are at most 4 KiB; nothing the portal takes needs more. */
 export const MAX_FORM_BYTES = 16 * 1024;
@@ -60,16 +60,6 @@ export function optionalText(fields: Fields, name: string): string | undefined {
   if (value === undefined || value === null) return undefined;
   if (typeof value !== 'string') throw new BadInputError(`${name} must be text.`);
   return value;
-}
-
-/** The client's IP: the socket's peer, or the last X-Forwarded-For hop when a trusted proxy sits in front. */
-export function clientIp(ctx: Context, trustProxy: boolean): string {
-  if (trustProxy) {
-    const hops = ctx.get('x-forwarded-for').split(',').map((s) => s.trim()).filter(Boolean);
-    const last = hops[hops.length - 1];
-    if (last) return last.slice(0, 64);
-  }
-  return ctx.socket.remoteAddress ?? 'unknown';
 }
 
 /**

@@ -1,10 +1,12 @@
-// Picks the orchestrator source the configuration names and gives it what it needs.
+// Builds what the configuration names: the orchestrator source, and the sync loop that reads it.
 import type { Transport } from 'viem';
 import { createChainSource } from './chainSource.ts';
-import type { OrchestratorSourceConfig } from './config.ts';
+import type { OrchestratorConfig, OrchestratorSourceConfig } from './config.ts';
 import { OrchestratorSourceError, type OrchestratorSource } from './source.ts';
 import { createStaticSource } from './staticSource.ts';
 import { createSubgraphSource } from './subgraphSource.ts';
+import { OrchestratorSync, type OrchestratorSink } from './sync.ts';
+import type { EventBus } from '../events.ts';
 
 export interface OrchestratorSourceDeps {
   /** Required by the chain source: a transport to Arbitrum One (the gateway's own L2 pool). */
@@ -27,4 +29,10 @@ export function createOrchestratorSource(config: OrchestratorSourceConfig, deps:
         maxPoolSize: config.maxPoolSize,
       });
   }
+}
+
+/** The sync loop of the configured source, handing each good set to `sink`. */
+export function createOrchestratorSync(config: OrchestratorConfig, deps: OrchestratorSourceDeps & { sink: OrchestratorSink; bus?: EventBus }): OrchestratorSync {
+  const source = createOrchestratorSource(config.source, deps);
+  return new OrchestratorSync({ ...config.sync, source, sink: deps.sink, bus: deps.bus });
 }

@@ -6,7 +6,7 @@
 // which we accept for a challenge in its typed form. We try each way and report which one matched.
 import { concat, getAddress, hashMessage, hashTypedData, keccak256, recoverAddress, stringToBytes, type Address, type Hex } from 'viem';
 import { GatewayError } from '../common/errors.ts';
-import { normalizeAddress } from './address.ts';
+import { normalizeAddress } from '../membership/address.ts';
 import { parseChallenge, typedChallenge } from './challenge.ts';
 
 /** eip191: the standard prefix with the message's byte length; fixed32: old go-livepeer, which always wrote 32. */

@@ -7,8 +7,8 @@ import { notifyKeysChanged, type KeyChange } from '../store/keyChanges.ts';
 import { MemberRepo, type Member } from '../store/members.ts';
 import { findOrchestrator, MEMBERSHIP_LOCK_ID } from '../store/orchestrators.ts';
 import { normalizeAddress } from './address.ts';
-import { generateApiKey } from './apiKey.ts';
-import { checkLabel, type CreatedKey, type RevokeResult } from './memberKeys.ts';
+import { generateApiKey } from '../access/apiKey.ts';
+import { checkLabel, type CreatedKey, type RevokeResult } from './keys.ts';
 
 type HasDb = { db: pgPromise.IDatabase<unknown> };
 type Tx = pgPromise.ITask<unknown>;

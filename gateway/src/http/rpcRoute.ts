@@ -1,0 +1,47 @@
+// POST /api/<key>/<network>: the members' JSON-RPC endpoint, as a chain of small named middleware. Each one
+// does one step and leaves its result on ctx.state (rpcState.ts); a step inserted here sees all before it.
+import Router from '@koa/router';
+import type { Network } from '../common/network.ts';
+import { RateLimiter } from '../common/rateLimit.ts';
+import type { EventBus } from '../events.ts';
+import { MethodNotFoundError } from '../rpc/errors.ts';
+import { methodPolicy } from '../rpc/methodPolicy.ts';
+import { renderError } from '../rpc/types.ts';
+import { apiKey, type AccessCheck } from './apiKey.ts';
+import { jsonRpc, rpcBody } from './jsonRpc.ts';
+import type { NetworkService } from './networks.ts';
+import { requestContext } from './requestContext.ts';
+import { json } from './respond.ts';
+import type { RpcState } from './rpcState.ts';
+import { unknownKeyLimit } from './unknownKeyLimit.ts';
+
+export interface RpcRouteOptions {
+  bus: EventBus;
+  access: AccessCheck;
+  networks: Partial<Record<Network, NetworkService>>;
+  /** Method patterns refused before any node sees them (`prefix_*` or exact names), and exceptions to them. */
+  methods: { deny: readonly string[]; allow: readonly string[] };
+  limits: { maxBodyBytes: number; maxBatch: number };
+  /** Requests with unknown keys per client IP (each costs a database query). */
+  unknownKeys: { perMinute: number; burst: number };
+  /** Take the client IP from X-Forwarded-For (a reverse proxy in front). */
+  trustProxy: boolean;
+}
+
+export function rpcRouter(o: RpcRouteOptions): Router<RpcState> {
+  const router = new Router<RpcState>();
+  router.post(
+    '/api/:key/:network',
+    requestContext(o.bus, o.networks),
+    unknownKeyLimit(new RateLimiter(o.unknownKeys), o.access, o.bus, o.trustProxy),
+    apiKey(o.access, o.bus),
+    rpcBody(o.limits.maxBodyBytes),
+    jsonRpc(o.bus, methodPolicy(o.methods.deny, o.methods.allow), o.limits.maxBatch),
+  );
+  router.all('/api/:key/:network', (ctx) => {
+    ctx.status = 405;
+    ctx.set('Allow', 'POST');
+    json(ctx, renderError(null, new MethodNotFoundError(ctx.method, 'is not supported here: send JSON-RPC with POST').toJsonRpc()));
+  });
+  return router;
+}

@@ -1,0 +1,17 @@
+// A clock a test moves by hand, for code that takes a Clock (gateway/src/common/clock.ts): time-based
+// behaviour (TTLs, cooldowns, refills) is proven by advancing it, never by sleeping.
+export interface ManualClock {
+  now(): number;
+  advance(ms: number): void;
+}
+
+/** Starts well above 0: lru-cache reads a start time of 0 as "no TTL". */
+export function manualClock(start = 1_000_000): ManualClock {
+  let t = start;
+  return {
+    now: () => t,
+    advance(ms) {
+      t += ms;
+    },
+  };
+}
