@@ -203,6 +203,7 @@ test('per-request facts are bounded: requests that never complete age out of mem
   const bus = new EventBus();
   const logs = new RequestLogs(createLogger({ level: 'info', serviceName: 't', destination: out.stream }), undefined, 'all', { maxOpen: 10, maxAgeMs: 60_000 });
   logs.subscribe(bus);
+  bus.on('request.completed', (e) => logs.completed(e));
   for (let i = 0; i < 100; i++) {
     bus.emit({ type: 'upstream.attempt', requestId: `q${i}`, network: 'l2', node: `n${i}`, method: 'eth_call', attempt: 1, outcome: 'ok', durationMs: 1, startTime: Date.now() });
   }

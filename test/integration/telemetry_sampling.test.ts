@@ -31,7 +31,10 @@ function direct(sampling: TraceSampling, limits: RequestSpanLimits = { maxOpen: 
   const spans = new RequestSpans(tracer, limits, sampling, idGenerator);
   const bus = new EventBus();
   spans.subscribe(bus);
-  return { bus, spans, exporter, provider, started: () => started };
+  // As telemetry/index.ts does: each completion's trace decision, as the log line would receive it.
+  const decided = new Map<string, ReturnType<RequestSpans['complete']>>();
+  bus.on('request.completed', (e) => decided.set(e.requestId, spans.complete(e)));
+  return { bus, spans, decided, exporter, provider, started: () => started };
 }
 
 function emitCacheHit(bus: EventBus, requestId: string, durationMs = 0.4): void {
@@ -66,7 +69,8 @@ test('with TRACES_OK_RATIO=0 an ok cache hit and a denial create no span object 
     d.bus.emit({ type: 'request.completed', requestId: 'bad', network: 'l2', method: 'invalid', httpStatus: 401, errorCode: -32001, durationMs: 0.2 });
     assert.is(d.started(), 0);
     assert.is(d.exporter.getFinishedSpans().length, 0);
-    assert.is(d.spans.ids('hit-49'), undefined, 'no ids for a completed request that was not traced');
+    assert.ok(d.decided.has('hit-49'));
+    assert.is(d.decided.get('hit-49'), undefined, 'no ids for a completed request that was not traced');
   } finally {
     await d.provider.shutdown();
   }
@@ -86,7 +90,7 @@ test('with TRACES_OK_RATIO=0 a failover is traced: server span with the logged i
     assert.ok(server);
     assert.ok(openIds, 'ids were available while the request was open');
     assert.equal({ traceId: server.spanContext().traceId, spanId: server.spanContext().spanId }, openIds);
-    assert.equal(d.spans.ids('fo'), openIds, 'and after completion, for the log line');
+    assert.equal(d.decided.get('fo'), openIds, 'and at completion, for the log line');
     assert.is(server.parentSpanContext, undefined);
     assert.is(server.attributes['gateway.outcome'], 'ok');
     assert.is(server.attributes['gateway.member'], MEMBER);

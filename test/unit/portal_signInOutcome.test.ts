@@ -4,7 +4,7 @@ import * as assert from 'uvu/assert';
 import { InvalidAddressError, InvalidLabelError } from '../../gateway/src/membership/errors.ts';
 import { ChallengeRejectedError } from '../../gateway/src/signin/challenge.ts';
 import { InvalidSignatureError, SignerMismatchError, UnknownSignerError } from '../../gateway/src/signin/signature.ts';
-import { SIGN_IN_OUTCOMES } from '../../gateway/src/events.ts';
+import { SIGN_IN_OUTCOMES } from '../../gateway/src/signin/events.ts';
 import { BodyTooLargeError } from '../../gateway/src/http/body.ts';
 import { CsrfRejectedError, PortalUnavailableError, RateLimitedError, TooManyKeysError } from '../../gateway/src/portal/errors.ts';
 import { NotEligibleError } from '../../gateway/src/signin/signIn.ts';

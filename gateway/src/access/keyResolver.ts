@@ -4,7 +4,9 @@
 // unknown key gets access_unavailable. last_used_at is written in batches, never once per request.
 import { LRUCache } from 'lru-cache';
 import { systemClock, type Clock } from '../common/clock.ts';
-import type { DenyReason, EventBus } from '../events.ts';
+import type { Emitter } from '../common/bus.ts';
+import type { StoreErrorEvent } from '../store/events.ts';
+import type { DenyReason } from './events.ts';
 import type { ApiKeyRecord } from '../store/apiKeys.ts';
 import { describeDbError, StoreError } from '../store/errors.ts';
 import type { KeyChange } from '../store/keyChanges.ts';
@@ -68,7 +70,7 @@ export class KeyResolver {
   constructor(
     private readonly store: KeyStore,
     cfg: KeyCacheConfig,
-    private readonly bus: EventBus,
+    private readonly bus: Emitter<StoreErrorEvent>,
     options: KeyResolverOptions = {},
   ) {
     this.now = options.now ?? systemClock;

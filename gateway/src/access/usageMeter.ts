@@ -1,6 +1,7 @@
 // Requests per key and network, counted in memory by the hour and written in batches: never a database
 // write per request. A failed flush keeps its counts for the next one (bounded, so a long outage cannot grow memory).
-import type { EventBus } from '../events.ts';
+import type { Emitter } from '../common/bus.ts';
+import type { StoreErrorEvent } from '../store/events.ts';
 import type { Network } from '../common/network.ts';
 import { describeDbError } from '../store/errors.ts';
 import { HOUR_MS, hourOf, type UsageRow } from '../store/usage.ts';
@@ -33,7 +34,7 @@ export class UsageMeter {
 
   constructor(
     private readonly store: UsageStore,
-    private readonly bus: EventBus,
+    private readonly bus: Emitter<StoreErrorEvent>,
     private readonly options: UsageMeterOptions = {},
   ) {
     this.now = options.now ?? Date.now;

@@ -8,7 +8,8 @@
 // Read-your-reads: the tracker polls, so an answer may show a block the tracker has not seen yet
 // (a receipt, a log, a node's own eth_blockNumber). The highest such block joins the head key, so
 // nothing cached at an older head is served after a member has been shown a newer one.
-import type { CacheResult, EventBus } from '../events.ts';
+import type { Emitter, InternalErrorEvent } from '../common/bus.ts';
+import type { CacheEvent, CacheResult } from './events.ts';
 import type { Network } from '../common/network.ts';
 import type { Caller } from '../rpc/handler.ts';
 import type { CallOutcome } from '../rpc/types.ts';
@@ -49,7 +50,7 @@ export class CachingCaller implements Caller {
     /** undefined: the cache is disabled and every call goes upstream as it is. */
     private readonly cache: ResponseCache | undefined,
     private readonly cfg: CachingConfig,
-    private readonly bus: EventBus,
+    private readonly bus: Emitter<CacheEvent | InternalErrorEvent>,
   ) {
     this.headTtlMs = Math.min(Math.max(1, cfg.headTtlMs), MAX_HEAD_TTL_MS);
   }

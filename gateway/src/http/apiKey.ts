@@ -2,7 +2,8 @@
 // JSON-RPC error of its reason. A refused request's body is never read.
 import type { KeyCheck } from '../access/keyResolver.ts';
 import type { Network } from '../common/network.ts';
-import type { DenyReason, EventBus } from '../events.ts';
+import type { DenyReason, AccessEvent } from '../access/events.ts';
+import type { Emitter } from '../common/bus.ts';
 import { RpcCode } from '../rpc/errors.ts';
 import { renderError } from '../rpc/types.ts';
 import { json } from './respond.ts';
@@ -39,7 +40,7 @@ const DENIAL: Readonly<Record<DenyReason, { status: number; code: number; messag
 };
 
 /** Answers the request as refused for `reason`. */
-export function deny(ctx: RpcContext, bus: EventBus, reason: DenyReason): void {
+export function deny(ctx: RpcContext, bus: Emitter<AccessEvent>, reason: DenyReason): void {
   const { request } = ctx.state;
   const denial = DENIAL[reason];
   request.denied = reason;
@@ -50,7 +51,7 @@ export function deny(ctx: RpcContext, bus: EventBus, reason: DenyReason): void {
   json(ctx, renderError(null, { code: denial.code, message: denial.message }));
 }
 
-export function apiKey(access: AccessCheck, bus: EventBus): RpcMiddleware {
+export function apiKey(access: AccessCheck, bus: Emitter<AccessEvent>): RpcMiddleware {
   return async (ctx, next) => {
     const { request } = ctx.state;
     const check = await access.resolve(ctx.params.key ?? '').catch((): KeyCheck => ({ ok: false, reason: 'access_unavailable' }));

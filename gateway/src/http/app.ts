@@ -2,11 +2,11 @@
 // portal), behind one error boundary, with a 404 that lists the endpoints.
 import type Router from '@koa/router';
 import Koa, { type Context, type Next } from 'koa';
-import type { EventBus } from '../events.ts';
+import type { Emitter, InternalErrorEvent } from '../common/bus.ts';
 import { notFound } from './respond.ts';
 
 export interface AppOptions {
-  bus: EventBus;
+  bus: Emitter<InternalErrorEvent>;
   /** Mounted in order; the first route that matches answers. */
   routers: ReadonlyArray<Router<any>>; // eslint-disable-line @typescript-eslint/no-explicit-any -- each router has its own state type
 }
@@ -24,7 +24,7 @@ export function createApp(o: AppOptions): Koa {
 }
 
 /** Nothing escapes as a stack or a message that could carry request details. */
-function errorBoundary(bus: EventBus) {
+function errorBoundary(bus: Emitter<InternalErrorEvent>) {
   return async (ctx: Context, next: Next) => {
     try {
       await next();

@@ -1,6 +1,6 @@
 // The last two middleware of the JSON-RPC route: read the body within the size limit, then answer it as
 // JSON-RPC (a single call or a batch), recording what was called for the completion event.
-import type { EventBus } from '../events.ts';
+import type { RpcEmitter } from '../rpc/handler.ts';
 import { handleRpcBody } from '../rpc/handler.ts';
 import type { MethodPolicy } from '../rpc/methodPolicy.ts';
 import { readBody } from './body.ts';
@@ -14,7 +14,7 @@ export function rpcBody(maxBodyBytes: number): RpcMiddleware {
   };
 }
 
-export function jsonRpc(bus: EventBus, policy: MethodPolicy, maxBatch: number): RpcMiddleware {
+export function jsonRpc(bus: RpcEmitter, policy: MethodPolicy, maxBatch: number): RpcMiddleware {
   return async (ctx) => {
     const { request } = ctx.state;
     const reply = await handleRpcBody(ctx.state.body ?? '', {

@@ -3,14 +3,15 @@
 import { randomUUID } from 'node:crypto';
 import { GatewayError } from '../common/errors.ts';
 import type { Network } from '../common/network.ts';
-import type { EventBus } from '../events.ts';
+import type { Emitter, InternalErrorEvent } from '../common/bus.ts';
+import type { HttpEvent } from './events.ts';
 import { asRpcError } from '../rpc/errors.ts';
 import { renderError } from '../rpc/types.ts';
 import type { NetworkService } from './networks.ts';
 import { json, notFound } from './respond.ts';
 import type { RpcMiddleware, RpcRequest } from './rpcState.ts';
 
-export function requestContext(bus: EventBus, networks: Partial<Record<Network, NetworkService>>): RpcMiddleware {
+export function requestContext(bus: Emitter<HttpEvent | InternalErrorEvent>, networks: Partial<Record<Network, NetworkService>>): RpcMiddleware {
   return async (ctx, next) => {
     const network = ctx.params.network;
     if (network !== 'l1' && network !== 'l2') return notFound(ctx);

@@ -3,7 +3,10 @@
 import Router from '@koa/router';
 import type { Network } from '../common/network.ts';
 import { RateLimiter } from '../common/rateLimit.ts';
-import type { EventBus } from '../events.ts';
+import type { AccessEvent } from '../access/events.ts';
+import type { Emitter, InternalErrorEvent } from '../common/bus.ts';
+import type { RpcEvent } from '../rpc/events.ts';
+import type { HttpEvent } from './events.ts';
 import { MethodNotFoundError } from '../rpc/errors.ts';
 import { methodPolicy } from '../rpc/methodPolicy.ts';
 import { renderError } from '../rpc/types.ts';
@@ -16,7 +19,7 @@ import type { RpcState } from './rpcState.ts';
 import { unknownKeyLimit } from './unknownKeyLimit.ts';
 
 export interface RpcRouteOptions {
-  bus: EventBus;
+  bus: Emitter<HttpEvent | AccessEvent | RpcEvent | InternalErrorEvent>;
   access: AccessCheck;
   networks: Partial<Record<Network, NetworkService>>;
   /** Method patterns refused before any node sees them (`prefix_*` or exact names), and exceptions to them. */

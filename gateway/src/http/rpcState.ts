@@ -1,7 +1,7 @@
 // What the JSON-RPC route's middleware pass each other on ctx.state, in the order they fill it.
 import type { RouterContext, RouterMiddleware } from '@koa/router';
 import type { Network } from '../common/network.ts';
-import type { DenyReason } from '../events.ts';
+import type { DenyReason } from '../access/events.ts';
 import type { NetworkService } from './networks.ts';
 
 export interface RpcRequest {

@@ -1,12 +1,13 @@
 // Each unknown key costs a database query, so a client (by IP) that keeps sending them is refused before the
 // look-up, with Retry-After. A key the resolver already holds as valid is never limited, even from that address.
 import type { RateLimiter } from '../common/rateLimit.ts';
-import type { EventBus } from '../events.ts';
+import type { AccessEvent } from '../access/events.ts';
+import type { Emitter } from '../common/bus.ts';
 import { deny, type AccessCheck } from './apiKey.ts';
 import { clientIp } from './clientIp.ts';
 import type { RpcMiddleware } from './rpcState.ts';
 
-export function unknownKeyLimit(limiter: RateLimiter, access: AccessCheck, bus: EventBus, trustProxy: boolean): RpcMiddleware {
+export function unknownKeyLimit(limiter: RateLimiter, access: AccessCheck, bus: Emitter<AccessEvent>, trustProxy: boolean): RpcMiddleware {
   return async (ctx, next) => {
     const client = clientIp(ctx, trustProxy);
     const waitMs = limiter.wait(client);

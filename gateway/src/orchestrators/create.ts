@@ -6,7 +6,8 @@ import { OrchestratorSourceError, type OrchestratorSource } from './source.ts';
 import { createStaticSource } from './staticSource.ts';
 import { createSubgraphSource } from './subgraphSource.ts';
 import { OrchestratorSync, type OrchestratorSink } from './sync.ts';
-import type { EventBus } from '../events.ts';
+import type { Emitter } from '../common/bus.ts';
+import type { OrchestratorsEvent } from './events.ts';
 
 export interface OrchestratorSourceDeps {
   /** Required by the chain source: a transport to Arbitrum One (the gateway's own L2 pool). */
@@ -32,7 +33,7 @@ export function createOrchestratorSource(config: OrchestratorSourceConfig, deps:
 }
 
 /** The sync loop of the configured source, handing each good set to `sink`. */
-export function createOrchestratorSync(config: OrchestratorConfig, deps: OrchestratorSourceDeps & { sink: OrchestratorSink; bus?: EventBus }): OrchestratorSync {
+export function createOrchestratorSync(config: OrchestratorConfig, deps: OrchestratorSourceDeps & { sink: OrchestratorSink; bus?: Emitter<OrchestratorsEvent> }): OrchestratorSync {
   const source = createOrchestratorSource(config.source, deps);
   return new OrchestratorSync({ ...config.sync, source, sink: deps.sink, bus: deps.bus });
 }

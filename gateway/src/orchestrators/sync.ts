@@ -1,7 +1,8 @@
 // Keeps the active orchestrator set fresh: asks the source on a schedule and hands each good set to a sink
 // (the database writer). A failed or suspicious (empty) read never replaces the last good set; it is
 // announced on the bus and retried with exponential backoff.
-import type { EventBus } from '../events.ts';
+import type { Emitter } from '../common/bus.ts';
+import type { OrchestratorsEvent } from './events.ts';
 import { backoffDelay } from '../common/backoff.ts';
 import type { OrchestratorSyncConfig } from './config.ts';
 import { reasonOf, type OrchestratorSource } from './source.ts';
@@ -11,7 +12,7 @@ export type OrchestratorSink = (set: ReadonlySet<string>) => void | Promise<void
 export interface OrchestratorSyncOptions extends OrchestratorSyncConfig {
   source: OrchestratorSource;
   sink: OrchestratorSink;
-  bus?: EventBus;
+  bus?: Emitter<OrchestratorsEvent>;
   /** Fraction of a retry delay taken off at random (default 0.2); 0 makes retries predictable. */
   jitter?: number;
   random?: () => number;

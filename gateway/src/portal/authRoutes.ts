@@ -12,7 +12,7 @@ import type { ChallengeView, SignInPurpose } from './pages/signForm.ts';
 import { clearedSessionCookie, csrfToken, hashSessionToken, newSessionToken, readSessionToken, sessionCookie } from './session.ts';
 import { signIn } from '../signin/signIn.ts';
 import { signInFailure } from './signInOutcome.ts';
-import type { SignInOutcome } from '../events.ts';
+import type { SignInOutcome } from '../signin/events.ts';
 import { challengeView, type Portal } from './portal.ts';
 import { asPortalError, assertSameOrigin, errorStatus, optionalText, prefersJson, readFields, sendError, sendJson, type Fields } from './http.ts';
 

@@ -1,7 +1,8 @@
 // HTTP plumbing of the portal and sign-in endpoints: reading forms or JSON, who the client is, same-origin
 // checks, and answering with a page or JSON. No business logic here.
 import type { Context } from 'koa';
-import type { EventBus } from '../events.ts';
+import type { Emitter, InternalErrorEvent } from '../common/bus.ts';
+import type { StoreErrorEvent } from '../store/events.ts';
 import { redactApiKeys } from '../common/redact.ts';
 import { GatewayError, HTTP_STATUS } from '../common/errors.ts';
 import { InternalError } from '../rpc/errors.ts';
@@ -107,7 +108,7 @@ export function sendJson(ctx: Context, status: number, body: unknown): void {
 }
 
 /** Any failure as a GatewayError fit for the member; unexpected ones are reported on the bus first. */
-export function asPortalError(err: unknown, bus: EventBus, where: string): GatewayError {
+export function asPortalError(err: unknown, bus: Emitter<StoreErrorEvent | InternalErrorEvent>, where: string): GatewayError {
   if (err instanceof GatewayError) return err;
   if (looksLikeDatabaseFailure(err)) {
     bus.emit({ type: 'store.error', operation: where, message: describeDbError(err) });

@@ -4,7 +4,9 @@ import type { Context } from 'koa';
 import { getAddress } from 'viem';
 import { issueChallenge, typedChallengeJson, type Challenge, type NonceStore } from '../signin/challenge.ts';
 import type { CreatedKey } from '../membership/keys.ts';
-import type { EventBus } from '../events.ts';
+import type { Emitter, InternalErrorEvent } from '../common/bus.ts';
+import type { SignInEvent } from '../signin/events.ts';
+import type { StoreErrorEvent } from '../store/events.ts';
 import type { Network } from '../common/network.ts';
 import { RateLimitedError } from './errors.ts';
 import type { Html } from './pages/html.ts';
@@ -29,7 +31,7 @@ export interface SessionStore {
 
 export interface PortalDeps {
   config: { publicUrl: string; portal: PortalConfig };
-  bus: EventBus;
+  bus: Emitter<SignInEvent | StoreErrorEvent | InternalErrorEvent>;
   networks: Partial<Record<Network, NetworkService>>;
   nonces: NonceStore;
   sessions: SessionStore;

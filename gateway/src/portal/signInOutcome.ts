@@ -3,7 +3,7 @@
 import { InvalidAddressError, InvalidLabelError } from '../membership/errors.ts';
 import { ChallengeRejectedError } from '../signin/challenge.ts';
 import { InvalidSignatureError, SignerMismatchError, UnknownSignerError } from '../signin/signature.ts';
-import type { SignInOutcome } from '../events.ts';
+import type { SignInOutcome } from '../signin/events.ts';
 import { GatewayError, type ErrorKind } from '../common/errors.ts';
 import { NotEligibleError } from '../signin/signIn.ts';
 import { CsrfRejectedError, PortalUnavailableError, RateLimitedError, TooManyKeysError } from './errors.ts';

@@ -1,5 +1,6 @@
 // Answers one HTTP body of JSON-RPC: a single call or a batch, each call on its own, order kept.
-import type { EventBus } from '../events.ts';
+import type { Emitter, InternalErrorEvent } from '../common/bus.ts';
+import type { RpcEvent } from './events.ts';
 import type { Network } from '../common/network.ts';
 import { methodSpec } from '../evm/methods.ts';
 import { paramsProblem } from '../evm/params.ts';
@@ -10,6 +11,9 @@ import { parseBody, type ParsedCall } from './parse.ts';
 import { renderError, renderResponse, type CallOutcome, type JsonRpcId } from './types.ts';
 import { mapLimited } from '../common/mapLimited.ts';
 
+/** The events the handler emits. */
+export type RpcEmitter = Emitter<RpcEvent | InternalErrorEvent>;
+
 export interface Caller {
   call(method: string, params: unknown, ctx: { requestId: string }): Promise<CallOutcome>;
 }
@@ -17,7 +21,7 @@ export interface Caller {
 export interface RpcContext {
   network: Network;
   requestId: string;
-  bus: EventBus;
+  bus: RpcEmitter;
   caller: Caller;
   policy: MethodPolicy;
   maxBatch: number;

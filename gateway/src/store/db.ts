@@ -1,7 +1,8 @@
 // The database: PostgreSQL at DATABASE_URL, or the embedded PGlite of DATA_DIR served over its unix socket.
 // Either way the rest of the gateway sees one pg-promise database. Failures degrade, never crash.
 import pgPromise from 'pg-promise';
-import type { EventBus } from '../events.ts';
+import type { Emitter } from '../common/bus.ts';
+import type { StoreErrorEvent } from './events.ts';
 import { openEmbedded, type EmbeddedServer } from './embedded.ts';
 import { describeDbError, StoreError } from './errors.ts';
 import { migrate, MIGRATIONS_DIR } from './migrate.ts';
@@ -20,7 +21,7 @@ export interface OpenDatabaseOptions {
   migrate?: boolean;
   migrationsDir?: string;
   /** Connection-level failures (a lost connection, a pool error) are reported here as `store.error`. */
-  bus?: EventBus;
+  bus?: Emitter<StoreErrorEvent>;
   /** Embedded only: how long to wait for another process that holds the PGlite but does not answer yet. */
   embeddedWaitMs?: number;
   pingTimeoutMs?: number;

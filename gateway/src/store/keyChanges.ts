@@ -2,7 +2,8 @@
 // which keys (or which members' keys) changed, each gateway's listener evicts them from its key cache.
 // The embedded PGlite does not deliver notifications across its socket's connections: there the cache TTL bounds it.
 import type pgPromise from 'pg-promise';
-import type { EventBus } from '../events.ts';
+import type { Emitter, InternalErrorEvent } from '../common/bus.ts';
+import type { StoreErrorEvent } from './events.ts';
 import { backoffDelay } from '../common/backoff.ts';
 import { describeDbError } from './errors.ts';
 
@@ -50,7 +51,7 @@ export function decodeKeyChange(payload: string | undefined): KeyChange {
 }
 
 export interface KeyChangeListenerOptions {
-  bus?: EventBus;
+  bus?: Emitter<StoreErrorEvent | InternalErrorEvent>;
   /** First reconnect delay after the connection is lost; doubles up to maxRetryMs. */
   retryMs?: number;
   maxRetryMs?: number;

@@ -64,8 +64,9 @@ export async function startTelemetry(bus: EventBus, cfg: TelemetryConfig, opts: 
   const spans = tracing ? new RequestSpans(tracing.tracer, undefined, cfg.traceSampling, tracing.idGenerator) : undefined;
   const logs = new RequestLogs(logger, spans ? (requestId) => spans.ids(requestId) : undefined, cfg.requestLogs);
 
-  // Order matters: listeners run in subscription order, and spans decide at completion whether the request is traced, which its log line (after) then reads.
-  const unsubscribe = [...(spans ? [spans.subscribe(bus)] : []), logs.subscribe(bus), metrics.subscribe(bus)];
+  // A request's completion goes to spans first, and their decision (the trace ids, or none) to its log line.
+  const completed = bus.on('request.completed', (e) => logs.completed(e, spans?.complete(e)));
+  const unsubscribe = [...(spans ? [spans.subscribe(bus)] : []), logs.subscribe(bus), metrics.subscribe(bus), completed];
 
   let stopping: Promise<void> | undefined;
   return {

@@ -36,6 +36,7 @@ export class RequestLogs {
     private readonly limits: RequestLogLimits = { maxOpen: 10_000, maxAgeMs: 10 * 60_000 },
   ) {}
 
+  /** Every line but the completed request's, which comes through completed() with its trace decision. */
   subscribe(bus: EventBus): () => void {
     const offs = [
       bus.on('access.denied', (e) => void (this.of(e.requestId, e.network).denyReason = e.reason)),
@@ -58,7 +59,6 @@ export class RequestLogs {
           'upstream exhausted',
         ),
       ),
-      bus.on('request.completed', (e) => this.completed(e)),
       bus.on('node.health', (e) => {
         // Leaving rotation is a warning; joining it (at start-up, or back after a failure) is information.
         const fields = { network: e.network, node: e.node, healthy: e.healthy, reason: safeText(e.reason, 64) };
@@ -119,7 +119,8 @@ export class RequestLogs {
     );
   }
 
-  private completed(e: EventOf<'request.completed'>): void {
+  /** The completed request's line; `trace` carries the ids of its spans when it was traced. */
+  completed(e: EventOf<'request.completed'>, trace?: TraceIds): void {
     const f = this.facts.get(e.requestId);
     this.facts.delete(e.requestId);
     const outcome = requestOutcome(e, f?.denyReason !== undefined);
@@ -127,7 +128,7 @@ export class RequestLogs {
     const batch = e.method === 'batch';
     this.log.info(
       {
-        ...this.trace(e.requestId),
+        ...(trace ? { trace_id: trace.traceId, span_id: trace.spanId } : {}),
         request_id: e.requestId,
         network: e.network,
         method: safeText(e.method, 64),

@@ -2,6 +2,7 @@
 // upstream attempt, span events for cache lookups, failovers, exhaustion and denials. While a request is
 // open only a plain record is kept; its completion decides (traceSampling.ts) whether spans are built,
 // retroactively with the times things happened. An untraced request creates no SDK object at all.
+// The completion is handed in by telemetry/index.ts (complete), which passes the decision on to the log line.
 import type { Tracer } from '@opentelemetry/api';
 import { SpanStatusCode } from '@opentelemetry/api';
 import type { EventBus, EventOf } from '../events.ts';
@@ -23,9 +24,6 @@ export interface RequestSpanLimits {
 
 export class RequestSpans {
   private readonly open = new Map<string, RequestRecord>();
-  /** The decision for the request completed last, read by the log subscriber right after (the bus is synchronous). */
-  private lastCompletedId: string | undefined;
-  private lastCompletedIds: TraceIds | undefined;
 
   constructor(
     private readonly tracer: Tracer,
@@ -35,6 +33,7 @@ export class RequestSpans {
     private readonly idGenerator: ServerSpanIdGenerator = new ServerSpanIdGenerator(),
   ) {}
 
+  /** Follows open requests; their completion comes through complete(). */
   subscribe(bus: EventBus): () => void {
     const offs = [
       bus.on('access.granted', (e) => void (this.begin(e.requestId, e.network).member = e.memberAddress)),
@@ -53,19 +52,14 @@ export class RequestSpans {
       bus.on('upstream.attempt', (e) => this.step(e)),
       bus.on('upstream.failover', (e) => this.step(e, true)),
       bus.on('upstream.exhausted', (e) => this.step(e, true)),
-      bus.on('request.completed', (e) => this.complete(e)),
     ];
     return () => offs.forEach((off) => off());
   }
 
-  /**
-   * For log correlation: a request's trace and server span ids while it is open, and for the completed
-   * request (until the next completion) only if it was traced.
-   */
+  /** For log correlation while a request is open: its trace and server span ids. */
   ids(requestId: string): TraceIds | undefined {
     const record = this.open.get(requestId);
-    if (record) return recordIds(record);
-    return this.lastCompletedId === requestId ? this.lastCompletedIds : undefined;
+    return record ? recordIds(record) : undefined;
   }
 
   /** Ends every request still open (shutdown) as abandoned if it qualifies, so none is lost unexported. */
@@ -89,7 +83,8 @@ export class RequestSpans {
     if (troubles) record.troubled = true;
   }
 
-  private complete(e: EventOf<'request.completed'>): void {
+  /** Decides whether the completed request is traced and builds its spans if so; returns their ids, or undefined. */
+  complete(e: EventOf<'request.completed'>): TraceIds | undefined {
     const now = Date.now();
     const durationMs = Number.isFinite(e.durationMs) ? Math.max(0, e.durationMs) : undefined;
     const record = this.open.get(e.requestId) ?? newRecord(e.network, now - (durationMs ?? 0));
@@ -97,9 +92,7 @@ export class RequestSpans {
     const denied = record.denyReason !== undefined;
     const outcome = requestOutcome(e, denied);
     const traced = shouldTrace(this.sampling, { outcome, troubled: record.troubled, durationMs: durationMs ?? now - record.startedAt });
-    this.lastCompletedId = e.requestId;
-    this.lastCompletedIds = undefined;
-    if (!traced) return;
+    if (!traced) return undefined;
     // From the HTTP request's arrival when its duration is known, never after the first event seen.
     const startTime = durationMs === undefined ? record.startedAt : Math.min(record.startedAt, now - durationMs);
     const span = replayRequest(this.tracer, this.idGenerator, e.requestId, record, startTime);
@@ -114,7 +107,7 @@ export class RequestSpans {
     }
     span.end(now);
     const { traceId, spanId } = span.spanContext();
-    this.lastCompletedIds = { traceId, spanId };
+    return { traceId, spanId };
   }
 
   private evict(): void {

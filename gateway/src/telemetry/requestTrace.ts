@@ -1,7 +1,8 @@
 // What an open request keeps until its completion decides whether it is traced: a small plain record,
 // no SDK object. A traced request's spans are built from it afterwards, each with the times it happened.
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span, type Tracer } from '@opentelemetry/api';
-import type { DenyReason, EventOf } from '../events.ts';
+import type { DenyReason } from '../access/events.ts';
+import type { EventOf } from '../events.ts';
 import type { Network } from '../common/network.ts';
 import { safeText } from './requestOutcome.ts';
 import { Attr, SpanEventName } from './spanAttributes.ts';

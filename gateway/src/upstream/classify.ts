@@ -1,6 +1,6 @@
 // Pure failure classification: what one attempt on a node means for the call (return it, try the
 // next node, or stop) and for the node's health. No I/O here, so every rule has a unit test.
-import type { AttemptOutcome, FailureClass } from '../events.ts';
+import type { AttemptOutcome, FailureClass } from './events.ts';
 import { blockNumber } from '../evm/hex.ts';
 import { methodSpec } from '../evm/methods.ts';
 import type { CallOutcome, JsonRpcErrorObject } from '../rpc/types.ts';

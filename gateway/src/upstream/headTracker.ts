@@ -1,6 +1,7 @@
 // Polls every node of a pool for its latest and finalized block: keeps heads, lag behind the best
 // node and rotation up to date, spots reorgs, and doubles as the breaker's probe.
-import type { EventBus } from '../events.ts';
+import type { Emitter, InternalErrorEvent } from '../common/bus.ts';
+import type { UpstreamEvent } from './events.ts';
 import type { Network } from '../common/network.ts';
 import { blockNumber, hash as readHash } from '../evm/hex.ts';
 import { classifyRpcError, type AttemptResult } from './classify.ts';
@@ -35,7 +36,7 @@ export class HeadTracker {
     private readonly network: Network,
     private readonly nodes: readonly PoolNode[],
     private readonly options: HeadTrackerOptions,
-    private readonly bus: EventBus,
+    private readonly bus: Emitter<UpstreamEvent | InternalErrorEvent>,
   ) {}
 
   start(): void {

@@ -1,7 +1,8 @@
 // The nodes of one network behind one call(): the healthy node of highest priority first, then
 // retry or fail over by failure class, never waiting on a node known to be dead.
 import type { NetworkConfig, UpstreamConfig } from './config.ts';
-import type { EventBus, FailureClass } from '../events.ts';
+import type { Emitter, InternalErrorEvent } from '../common/bus.ts';
+import type { FailureClass, UpstreamEvent } from './events.ts';
 import { UpstreamUnavailableError, truncate } from '../rpc/errors.ts';
 import type { CallOutcome } from '../rpc/types.ts';
 import { methodSpec } from '../evm/methods.ts';
@@ -36,7 +37,7 @@ export class NodePool {
   constructor(
     private readonly net: NetworkConfig,
     private readonly upstream: UpstreamConfig,
-    private readonly bus: EventBus,
+    private readonly bus: Emitter<UpstreamEvent | InternalErrorEvent>,
   ) {
     const breaker = {
       failures: upstream.breakerFailures,

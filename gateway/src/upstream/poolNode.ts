@@ -1,6 +1,7 @@
 // One node as its pool sees it: the client, its breaker, what the head tracker last learned, and
 // whether it is in rotation. Health changes are announced on the bus exactly when they happen.
-import type { EventBus } from '../events.ts';
+import type { Emitter } from '../common/bus.ts';
+import type { UpstreamEvent } from './events.ts';
 import type { Network } from '../common/network.ts';
 import { CircuitBreaker, type BreakerOptions, type BreakerState } from './breaker.ts';
 import type { UpstreamNode } from './node.ts';
@@ -30,7 +31,7 @@ export class PoolNode {
     readonly client: UpstreamNode,
     readonly priority: number,
     breaker: BreakerOptions,
-    private readonly bus: EventBus,
+    private readonly bus: Emitter<UpstreamEvent>,
     private readonly network: Network,
   ) {
     this.breaker = new CircuitBreaker(breaker);

@@ -1,0 +1,16 @@
+// What the JSON-RPC route says when a request is over, whatever became of it.
+import type { Network } from '../common/network.ts';
+
+export type HttpEvent = {
+  type: 'request.completed';
+  requestId: string;
+  network: Network;
+  /** The method of a single call, or 'batch'. */
+  method: string;
+  httpStatus: number;
+  /** JSON-RPC error code of a single call's error, if any. */
+  errorCode?: number;
+  durationMs: number;
+  memberAddress?: string;
+  keyId?: string;
+};

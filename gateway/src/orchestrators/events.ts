@@ -1,0 +1,15 @@
+// What the active-set sync says after each run.
+export type OrchestratorsEvent = {
+  /** One run of the active orchestrator set sync. A failed run keeps the last good set in force. */
+  type: 'orchestrators.sync';
+  source: string; // 'subgraph' | 'chain' | 'static'
+  outcome: 'ok' | 'failed';
+  /** Orchestrators in the set in force after this run (the last good set after a failure; 0 if none yet). */
+  count: number;
+  durationMs: number;
+  /** Why it failed; free of URLs and credentials. */
+  error?: string;
+  consecutiveFailures: number;
+  /** When the next run is due, if the sync is running on its schedule. */
+  nextSyncMs?: number;
+};
