@@ -4,6 +4,7 @@
 // Usage: npm run admin -- help
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { parseArgs as parseCommandLine } from 'node:util';
 import { ConfigError, loadConfig } from './config.ts';
 import { normalizeAddress } from './membership/address.ts';
 import { createMemberKey, listKeys, parseKeyReference, revokeKey } from './membership/keys.ts';
@@ -108,7 +109,6 @@ export async function runAdmin(argv: string[], env: Record<string, string | unde
     if (commands[command]!.includes('address')) {
       const address = parsed.flags.get('address');
       if (typeof address !== 'string') throw new UsageError(`${group} ${command} needs --address 0x... (the member's Ethereum address)`);
-      if (parsed.flags.get('label') === true) throw new UsageError('--label needs a value');
       normalizeAddress(address); // a bad address fails before opening the database
     }
 
@@ -172,30 +172,29 @@ function usageFailure(io: Output, message: string): number {
   return 2;
 }
 
-/** `--name value`, `--name=value` and bare `--flag`; everything else is positional. */
+const OPTIONS = {
+  address: { type: 'string' },
+  label: { type: 'string' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/** `--name value`, `--name=value`, `--flag` and `-h` (node:util parseArgs); everything else is positional. */
 export function parseArgs(argv: string[]): Parsed {
-  const positional: string[] = [];
-  const flags = new Map<string, string | true>();
-  const takesValue = new Set(['address', 'label']);
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (arg === '-h') {
-      flags.set('help', true);
-      continue;
-    }
-    if (!arg.startsWith('--')) {
-      positional.push(arg);
-      continue;
-    }
-    const eq = arg.indexOf('=');
-    const name = arg.slice(2, eq < 0 ? undefined : eq);
-    if (!/^[a-z][a-z-]*$/.test(name)) throw new UsageError(`unknown option "${arg.slice(0, 40)}"`);
-    if (flags.has(name)) throw new UsageError(`--${name} is given twice`);
-    if (eq >= 0) flags.set(name, arg.slice(eq + 1));
-    else if (takesValue.has(name) && i + 1 < argv.length) flags.set(name, argv[++i]!);
-    else flags.set(name, true);
+  let parsed;
+  try {
+    parsed = parseCommandLine({ args: argv, options: OPTIONS, allowPositionals: true, strict: true, tokens: true });
+  } catch (err) {
+    // node's own message names the option ("Unknown option '--x'", "Option '--label <value>' argument missing")
+    throw new UsageError((err instanceof Error ? err.message : String(err)).split('. ')[0]!.slice(0, 200));
   }
-  return { positional, flags };
+  const flags = new Map<string, string | true>();
+  for (const token of parsed.tokens) {
+    if (token.kind !== 'option') continue;
+    if (flags.has(token.name)) throw new UsageError(`--${token.name} is given twice`);
+    flags.set(token.name, token.value ?? true);
+  }
+  return { positional: parsed.positionals, flags };
 }
 
 const KEY_HEADER = ['ID', 'PREFIX', 'ADDRESS', 'LABEL', 'CREATED', 'LAST USED', 'REVOKED'];

@@ -8,6 +8,7 @@ import { MemberAccess } from './access/memberAccess.ts';
 import { UsageMeter } from './access/usageMeter.ts';
 import { CachingCaller } from './cache/cachingCaller.ts';
 import { ResponseCache } from './cache/store.ts';
+import { systemClock, type Clock } from './common/clock.ts';
 import { NETWORKS, type Network } from './common/network.ts';
 import type { Config } from './config.ts';
 import { EventBus } from './events.ts';
@@ -51,17 +52,21 @@ export interface Gateway {
 
 export interface GatewayOptions {
   bus?: EventBus;
+  /** Whatever decides behaviour by time (TTLs, breakers, challenge and session lifetimes) reads this clock. */
+  clock?: Clock;
 }
 
 export async function startGateway(config: Config, options: GatewayOptions = {}): Promise<Gateway> {
   const bus = options.bus ?? new EventBus();
+  const now = options.clock ?? systemClock;
   const database = await openDatabase(config, { migrate: true, bus });
   const { db } = database;
   const storeError = (operation: string) => (err: unknown) => bus.emit({ type: 'store.error', operation, message: describeDbError(err) });
 
   // The key check on the request path, and the announcements that keep every replica's key cache honest.
-  const keys = new KeyResolver(new ApiKeyRepo(db), config.access, bus, { flushIntervalMs: config.membership.usageFlushMs });
-  const usage = new UsageMeter(new UsageRepo(db), bus, { flushIntervalMs: config.membership.usageFlushMs });
+  const flushIntervalMs = config.membership.usageFlushMs;
+  const keys = new KeyResolver(new ApiKeyRepo(db), config.access, bus, { flushIntervalMs, now });
+  const usage = new UsageMeter(new UsageRepo(db), bus, { flushIntervalMs, now });
   // PGlite's socket carries no notifications: on the embedded database the key cache TTL bounds staleness.
   const listener = database.kind === 'postgres' ? new KeyChangeListener(db, (c) => keys.evict(c), { bus }) : undefined;
   const access = new MemberAccess({ keys, usage, listener, notify: (c) => notifyKeysChanged(db, c) });
@@ -75,7 +80,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   for (const network of NETWORKS) {
     const net = config.networks[network];
     if (net.nodes.length === 0) continue;
-    const pool = new NodePool(net, config.upstream, bus);
+    const pool = new NodePool(net, config.upstream, bus, now);
     pools[network] = pool;
     networks[network] = {
       caller: new CachingCaller(network, pool, cache, config.cache, bus),
@@ -100,9 +105,10 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     config: { publicUrl: config.publicUrl, portal: config.portal },
     bus,
     networks,
-    nonces: new PgNonceStore(db, { onSweepError: storeError('portal_sweep') }),
-    sessions: new SessionRepo(db, { onSweepError: storeError('portal_sweep') }),
+    nonces: new PgNonceStore(db, { onSweepError: storeError('portal_sweep'), now }),
+    sessions: new SessionRepo(db, { onSweepError: storeError('portal_sweep'), now }),
     members: new PortalMemberService(database, { operator: config.portal.operator, maxKeysPerMember: membership.maxKeysPerMember, announce }),
+    now,
   });
 
   for (const pool of Object.values(pools)) pool.start();

@@ -11,7 +11,7 @@ import { hexToString, type Hex } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { TEST_PRIVATE_KEYS } from '../helpers/anvil.ts';
 import { waitFor } from '../helpers/gateway.ts';
-import { orchestrator, startAuthGateway, stranger, type AuthGateway } from '../integration/auth_support.ts';
+import { orchestrator, startAuthGateway, stranger, type AuthGateway } from '../integration/portal_support.ts';
 
 const SHOTS = fileURLToPath(new URL('../../artifacts/screenshots/', import.meta.url));
 const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];

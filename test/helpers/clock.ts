@@ -15,3 +15,14 @@ export function manualClock(start = 1_000_000): ManualClock {
     },
   };
 }
+
+/** The real time, plus however far a test has moved it on: for a whole gateway, whose other timers keep running. */
+export function shiftedClock(): ManualClock {
+  let offset = 0;
+  return {
+    now: () => Date.now() + offset,
+    advance(ms) {
+      offset += ms;
+    },
+  };
+}

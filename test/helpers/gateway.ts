@@ -33,6 +33,8 @@ export interface TestGatewayOptions {
   /** Extra upstream URLs (e.g. a fake misbehaving node) put FIRST in the l2 pool. */
   l2Before?: string[];
   env?: Record<string, string>;
+  /** The gateway's clock (challenge and session lifetimes, key cache, breakers); the system clock by default. */
+  clock?: () => number;
 }
 
 export async function startTestGateway(opts: TestGatewayOptions = {}): Promise<TestGateway> {
@@ -56,7 +58,7 @@ export async function startTestGateway(opts: TestGatewayOptions = {}): Promise<T
   const bus = new EventBus((err) => listenerErrors.push(err));
   const events: GatewayEvent[] = [];
   bus.onAny((e) => events.push(e));
-  const gw = await startGateway(config, { bus });
+  const gw = await startGateway(config, { bus, ...(opts.clock ? { clock: opts.clock } : {}) });
   const address = `0x${Math.floor(Math.random() * 2 ** 48).toString(16).padStart(40, '0')}`;
   const { key } = await createMemberKey(gw.database, { address, label: 'test' });
   const url = (network: 'l1' | 'l2' = 'l2') => `${gw.url}/api/${key}/${network}`;

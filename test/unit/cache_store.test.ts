@@ -38,9 +38,9 @@ test('the entry bound evicts the least recently used entry', () => {
   cache.get('a'); // a is now more recent than b
   cache.set('d', result('d'), Infinity);
   assert.is(cache.entries, 3);
-  assert.ok(cache.has('a'));
-  assert.not.ok(cache.has('b'));
-  assert.ok(cache.has('c') && cache.has('d'));
+  assert.ok(cache.get('a') !== undefined);
+  assert.is(cache.get('b'), undefined);
+  assert.ok(cache.get('c') !== undefined && cache.get('d') !== undefined);
 });
 
 test('the byte bound counts key + raw length and evicts to stay under it', () => {
@@ -52,16 +52,16 @@ test('the byte bound counts key + raw length and evicts to stay under it', () =>
   cache.set('k4', result(raw), Infinity);
   assert.ok(cache.bytes <= 400, `bytes ${cache.bytes}`);
   assert.is(cache.entries, 4);
-  assert.not.ok(cache.has('k0'), 'oldest evicted');
-  assert.ok(cache.has('k4'));
+  assert.is(cache.get('k0'), undefined, 'oldest evicted');
+  assert.ok(cache.get('k4') !== undefined);
 });
 
 test('an entry larger than the per-entry bound is not stored and evicts nothing', () => {
   const cache = new ResponseCache({ maxEntries: 1000, maxBytes: 1000 }); // per-entry bound: 250
   cache.set('small', result('s'), Infinity);
   cache.set('huge', result('y'.repeat(300)), Infinity);
-  assert.not.ok(cache.has('huge'));
-  assert.ok(cache.has('small'));
+  assert.is(cache.get('huge'), undefined);
+  assert.ok(cache.get('small') !== undefined);
 });
 
 test('an entry expires after its own TTL; one without TTL stays', () => {
@@ -98,12 +98,15 @@ test('a zero or negative TTL stores nothing', () => {
   assert.is(cache.entries, 0);
 });
 
-test('clear empties the cache and its byte count', () => {
-  const cache = new ResponseCache({ maxEntries: 10, maxBytes: 10_000 });
-  cache.set('a', result(1), Infinity);
-  cache.clear();
-  assert.is(cache.entries, 0);
-  assert.is(cache.bytes, 0);
+test('the entry and byte counts drop when an entry expires', () => {
+  const c = clock();
+  const cache = new ResponseCache({ maxEntries: 10, maxBytes: 10_000, now: c.now });
+  cache.set('a', result('aaaa'), 100); // 1 + 6 bytes
+  cache.set('bb', result(1), Infinity); // 2 + 1 bytes
+  assert.equal([cache.entries, cache.bytes], [2, 10]);
+  c.advance(101);
+  assert.is(cache.get('a'), undefined);
+  assert.equal([cache.entries, cache.bytes], [1, 3]);
 });
 
 test.run();

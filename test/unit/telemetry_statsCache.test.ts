@@ -1,8 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { StatsCache, type Stats } from '../../gateway/src/telemetry/statsCache.ts';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+import { manualClock } from '../helpers/clock.ts';
 
 test('no provider registered: nothing to report', async () => {
   assert.is(await new StatsCache(50).read(), undefined);
@@ -46,10 +45,25 @@ test('a hanging provider: the read gives up after the time box with the last goo
 
 test('a provider that answers late still refreshes the values for the next read', async () => {
   const cache = new StatsCache(30, 0);
-  cache.set(() => sleep(120).then(() => ({ members: 11 })));
-  assert.equal(await cache.read(), { stats: {}, databaseUp: false });
-  await sleep(200);
+  let answer!: (stats: Stats) => void;
+  const late = new Promise<Stats>((resolve) => (answer = resolve));
+  cache.set(() => late);
+  assert.equal(await cache.read(), { stats: {}, databaseUp: false }, 'the time box ran out first');
+  answer({ members: 11 });
+  await new Promise((r) => setImmediate(r)); // the refresh in flight takes the answer
   assert.equal(await cache.read().then((r) => r?.stats), { members: 11 });
+});
+
+test('the minimum interval between provider calls is kept on the cache\'s clock', async () => {
+  const clock = manualClock();
+  const cache = new StatsCache(1000, 5000, clock.now);
+  let calls = 0;
+  cache.set(() => ({ members: ++calls }));
+  assert.equal((await cache.read())?.stats, { members: 1 });
+  clock.advance(4999);
+  assert.equal((await cache.read())?.stats, { members: 1 }, 'within the interval: the last values');
+  clock.advance(1);
+  assert.equal((await cache.read())?.stats, { members: 2 });
 });
 
 test('reads closer together than the minimum interval share one provider call', async () => {

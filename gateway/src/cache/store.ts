@@ -48,18 +48,6 @@ export class ResponseCache {
     this.lru.set(key, outcome.raw, { ttl: ttlMs === Infinity ? 0 : Math.max(1, Math.ceil(ttlMs)) });
   }
 
-  has(key: string): boolean {
-    return this.lru.has(key);
-  }
-
-  delete(key: string): void {
-    this.lru.delete(key);
-  }
-
-  clear(): void {
-    this.lru.clear();
-  }
-
   get entries(): number {
     return this.lru.size;
   }

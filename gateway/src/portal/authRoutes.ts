@@ -62,6 +62,7 @@ export function authRoutes(router: Router, portal: Portal): void {
         {
           domain: portal.domain,
           nonces: portal.deps.nonces,
+          now: () => new Date(portal.now()),
           admit: (address) => (purpose === 'key' ? members.admitForKey(address) : members.admitForSession(address)),
         },
       );
@@ -76,7 +77,7 @@ export function authRoutes(router: Router, portal: Portal): void {
       }
       const ttlMs = config.portal.sessionTtlMs;
       const { token, hash } = newSessionToken();
-      const expiresAt = new Date(Date.now() + ttlMs);
+      const expiresAt = new Date(portal.now() + ttlMs);
       await sessions.create(hash, address, expiresAt);
       attempt('ok', address, variant);
       ctx.set('Set-Cookie', sessionCookie(token, { secure: portal.secure, maxAgeMs: ttlMs }));
@@ -156,7 +157,7 @@ function reusableChallenge(portal: Portal, error: GatewayError, message: unknown
   if (error instanceof ChallengeRejectedError) return undefined;
   try {
     const challenge = parseChallenge(message);
-    if (challenge.domain !== portal.domain || challenge.expiresAt.getTime() - Date.now() < REUSE_MARGIN_MS) return undefined;
+    if (challenge.domain !== portal.domain || challenge.expiresAt.getTime() - portal.now() < REUSE_MARGIN_MS) return undefined;
     return challengeView(challenge);
   } catch {
     return undefined;

@@ -5,6 +5,7 @@ import { getAddress } from 'viem';
 import { issueChallenge, typedChallengeJson, type Challenge, type NonceStore } from '../signin/challenge.ts';
 import type { CreatedKey } from '../membership/keys.ts';
 import type { Emitter, InternalErrorEvent } from '../common/bus.ts';
+import { systemClock, type Clock } from '../common/clock.ts';
 import type { SignInEvent } from '../signin/events.ts';
 import type { StoreErrorEvent } from '../store/events.ts';
 import type { Network } from '../common/network.ts';
@@ -36,6 +37,8 @@ export interface PortalDeps {
   nonces: NonceStore;
   sessions: SessionStore;
   members: PortalMembers;
+  /** Decides challenge and session lifetimes; the system clock unless a test moves it. */
+  now?: Clock;
 }
 
 export interface Session {
@@ -54,11 +57,13 @@ export class Portal {
   readonly secure: boolean;
   /** The networks this gateway serves, /l2 first: one URL, status row and usage column each. */
   readonly networks: Network[];
+  readonly now: Clock;
   private readonly perClient: RateLimiter;
   private readonly everyone: RateLimiter;
   private readonly verifies: RateLimiter;
 
   constructor(readonly deps: PortalDeps) {
+    this.now = deps.now ?? systemClock;
     const url = new URL(deps.config.publicUrl);
     this.domain = url.host;
     this.secure = url.protocol === 'https:';
@@ -75,7 +80,7 @@ export class Portal {
     this.limit(this.perClient, ctx);
     const wait = this.everyone.take('*');
     if (wait > 0) throw new RateLimitedError(Math.ceil(wait / 1000));
-    return issueChallenge(this.deps.nonces, this.domain, new Date(), { ttlMs: this.deps.config.portal.challengeTtlMs });
+    return issueChallenge(this.deps.nonces, this.domain, new Date(this.now()), { ttlMs: this.deps.config.portal.challengeTtlMs });
   }
 
   limitVerify(ctx: Context): void {

@@ -80,11 +80,6 @@ export function writeActiveSet(db: pgPromise.IDatabase<unknown>, set: ReadonlySe
   });
 }
 
-/** The set as last written: its rows, and those that left (with their grace), by address. */
-export function listOrchestrators(db: pgPromise.IBaseProtocol<unknown>): Promise<OrchestratorRow[]> {
-  return db.any<OrchestratorRow>(`SELECT ${ORCHESTRATOR_COLUMNS} FROM orchestrators ORDER BY address`);
-}
-
 export function findOrchestrator(db: pgPromise.IBaseProtocol<unknown>, address: string): Promise<OrchestratorRow | null> {
   return db.oneOrNone<OrchestratorRow>(`SELECT ${ORCHESTRATOR_COLUMNS} FROM orchestrators WHERE address = $1`, [address]);
 }

@@ -1,6 +1,7 @@
 // Database-backed gauges (members, keys, orchestrators, adoption, sync) come from a provider the
 // composition root registers. A scrape waits for it at most `timeoutMs`, never calls it twice at
 // once, and otherwise reports the last good values: a slow or failing database cannot stall /metrics.
+import { systemClock, type Clock } from '../common/clock.ts';
 
 export interface Stats {
   members?: number;
@@ -37,6 +38,7 @@ export class StatsCache {
     private readonly timeoutMs: number,
     /** Scrapes closer together than this share one provider call. */
     private readonly minIntervalMs = 1000,
+    private readonly now: Clock = systemClock,
   ) {}
 
   set(provider: StatsProvider): void {
@@ -50,14 +52,14 @@ export class StatsCache {
   async read(): Promise<StatsReading | undefined> {
     const provider = this.provider;
     if (!provider) return undefined;
-    if (!this.inflight && Date.now() - this.fetchedAt >= this.minIntervalMs) {
-      this.inflightSince = Date.now();
+    if (!this.inflight && this.now() - this.fetchedAt >= this.minIntervalMs) {
+      this.inflightSince = this.now();
       this.inflight = this.refresh(provider, this.generation);
     }
     const pending = this.inflight;
     if (pending) {
       // A call already stuck past the time box is not waited for again: the next scrape is fast.
-      const wait = this.timeoutMs - (Date.now() - this.inflightSince);
+      const wait = this.timeoutMs - (this.now() - this.inflightSince);
       if (wait <= 0) return { stats: this.last, databaseUp: false };
       let timer: NodeJS.Timeout | undefined;
       const timedOut = await Promise.race([
@@ -80,7 +82,7 @@ export class StatsCache {
       if (generation === this.generation) this.up = false; // counts keep their last good value
     } finally {
       if (generation === this.generation) {
-        this.fetchedAt = Date.now();
+        this.fetchedAt = this.now();
         this.inflight = undefined;
       }
     }

@@ -2,6 +2,7 @@
 // retry or fail over by failure class, never waiting on a node known to be dead.
 import type { NetworkConfig, UpstreamConfig } from './config.ts';
 import type { Emitter, InternalErrorEvent } from '../common/bus.ts';
+import { systemClock, type Clock } from '../common/clock.ts';
 import type { FailureClass, UpstreamEvent } from './events.ts';
 import { UpstreamUnavailableError, truncate } from '../rpc/errors.ts';
 import type { CallOutcome } from '../rpc/types.ts';
@@ -38,11 +39,14 @@ export class NodePool {
     private readonly net: NetworkConfig,
     private readonly upstream: UpstreamConfig,
     private readonly bus: Emitter<UpstreamEvent | InternalErrorEvent>,
+    /** Times the breakers' cooldowns. */
+    now: Clock = systemClock,
   ) {
     const breaker = {
       failures: upstream.breakerFailures,
       cooldownMs: upstream.breakerCooldownMs,
       maxCooldownMs: upstream.breakerMaxCooldownMs,
+      now,
     };
     this.nodes = net.nodes.map((cfg, i) => new PoolNode(new UpstreamNode(net.network, cfg), i, breaker, bus, net.network));
     this.tracker = new HeadTracker(

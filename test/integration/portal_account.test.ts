@@ -4,12 +4,12 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { writeActiveSet } from '../../gateway/src/store/orchestrators.ts';
 import { waitFor } from '../helpers/gateway.ts';
-import { cookieOf, orchestrator, startAuthGateway, stranger, type AuthGateway } from './auth_support.ts';
+import { cookieOf, orchestrator, startAuthGateway, stranger, type AuthGateway } from './portal_support.ts';
 
 let h: AuthGateway;
 
 test.before(async () => {
-  h = await startAuthGateway('auth_account', { env: { AUTH_RATE_BURST: '200', MAX_KEYS_PER_MEMBER: '3' } });
+  h = await startAuthGateway('portal_account', { env: { AUTH_RATE_BURST: '200', MAX_KEYS_PER_MEMBER: '3' } });
 });
 
 test.after(async () => {

@@ -7,12 +7,12 @@ import { concat, keccak256, stringToBytes } from 'viem';
 import { privateKeyToAccount, sign } from 'viem/accounts';
 import { grantMembership } from '../../gateway/src/membership/membership.ts';
 import { TEST_PRIVATE_KEYS } from '../helpers/anvil.ts';
-import { orchestrator, startAuthGateway, stranger, type AuthGateway } from './auth_support.ts';
+import { orchestrator, startAuthGateway, stranger, type AuthGateway } from './portal_support.ts';
 
 let h: AuthGateway;
 
 test.before(async () => {
-  h = await startAuthGateway('auth_signin', { env: { AUTH_RATE_BURST: '200' } });
+  h = await startAuthGateway('portal_signin', { env: { AUTH_RATE_BURST: '200' } });
 });
 
 test.after(async () => {

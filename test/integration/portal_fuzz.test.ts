@@ -3,7 +3,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { escapeHtml } from '../../gateway/src/portal/pages/html.ts';
-import { orchestrator, startAuthGateway, type AuthGateway } from './auth_support.ts';
+import { orchestrator, startAuthGateway, type AuthGateway } from './portal_support.ts';
 
 let h: AuthGateway;
 let secretKey: string;
@@ -30,7 +30,7 @@ const ALLOWED = new Set([200, 201, 303, 400, 401, 403, 404, 405, 409, 413, 429])
 const LEAKS = [/\bat [\w.<>]+ \(/, /\.ts:\d+/, /node_modules/, /syntax error/i, /relation "/i, /violates/i, /SQLSTATE/i, /duplicate key/i, /pg-promise/i, /QueryResultError/];
 
 test.before(async () => {
-  h = await startAuthGateway('auth_fuzz', { env: { AUTH_RATE_BURST: '100000', AUTH_RATE_PER_MINUTE: '100000', MAX_KEYS_PER_MEMBER: '100' } });
+  h = await startAuthGateway('portal_fuzz', { env: { AUTH_RATE_BURST: '100000', AUTH_RATE_PER_MINUTE: '100000', MAX_KEYS_PER_MEMBER: '100' } });
   const c = await h.challenge();
   const res = await h.postJson('/auth/verify', { message: c.message, signature: await orchestrator.signMessage({ message: c.message }) });
   secretKey = ((await res.json()) as { key: string }).key;

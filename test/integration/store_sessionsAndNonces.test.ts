@@ -8,7 +8,7 @@ import { PgNonceStore } from '../../gateway/src/store/nonces.ts';
 import { SessionRepo } from '../../gateway/src/store/sessions.ts';
 import { testSchema } from '../helpers/schema.ts';
 
-const schema = testSchema('test_auth_stores');
+const schema = testSchema('test_signin_stores');
 
 let database: Database;
 const DOMAIN = 'rpc.example.org';

@@ -1,4 +1,4 @@
-// Shared by the auth_* tests: the real gateway (Anvil nodes, PostgreSQL in a schema of the test file's own)
+// Shared by the portal_* tests: the real gateway (Anvil nodes, PostgreSQL in a schema of the test file's own)
 // with a static active set, on a port known in advance so PUBLIC_URL (the challenge domain) matches it.
 import { createServer } from 'node:net';
 import { privateKeyToAccount } from 'viem/accounts';
@@ -46,6 +46,8 @@ export interface AuthGatewayOptions {
   activeSet?: string[];
   /** 'https' as behind a TLS-terminating proxy: PUBLIC_URL is https, the gateway itself still speaks http here. */
   publicScheme?: 'http' | 'https';
+  /** The gateway's clock, for tests that move time on instead of waiting. */
+  clock?: () => number;
 }
 
 /** A gateway whose active set is synced (to the test orchestrator by default) before this resolves. */
@@ -60,6 +62,7 @@ export async function startAuthGateway(schemaTag: string, options: AuthGatewayOp
     tg = await startTestGateway({
       l2Nodes: 1,
       l1Nodes: 1,
+      ...(options.clock ? { clock: options.clock } : {}),
       env: {
         PORT: String(port),
         PUBLIC_URL: `${options.publicScheme ?? 'http'}://127.0.0.1:${port}`,

@@ -1,15 +1,18 @@
-// Bounds of sign-in on the real gateway: challenges expire (a 1 s lifetime here), challenge issuance is
+// Bounds of sign-in on the real gateway: challenges expire (a 1 s lifetime here, passed by moving the gateway's clock), challenge issuance is
 // rate limited per client IP before anything is written, and behind TLS the session cookie is Secure.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { orchestrator, startAuthGateway, type AuthGateway } from './auth_support.ts';
+import { shiftedClock } from '../helpers/clock.ts';
+import { orchestrator, startAuthGateway, type AuthGateway } from './portal_support.ts';
 
 let h: AuthGateway;
+const clock = shiftedClock();
 
 test.before(async () => {
-  h = await startAuthGateway('auth_limits', {
+  h = await startAuthGateway('portal_limits', {
     publicScheme: 'https',
     env: { CHALLENGE_TTL_MS: '1000', AUTH_RATE_PER_MINUTE: '1', AUTH_RATE_BURST: '3' },
+    clock: clock.now,
   });
 });
 
@@ -34,7 +37,7 @@ test('a challenge signed in time but presented after its expiry is refused with 
   const c = await h.challenge();
   assert.is(Date.parse(c.expiresAt) - Date.parse(c.issuedAt), 1000);
   const signature = await orchestrator.signMessage({ message: c.message });
-  await new Promise((r) => setTimeout(r, Math.max(0, Date.parse(c.expiresAt) - Date.now()) + 50));
+  clock.advance(Math.max(0, Date.parse(c.expiresAt) - clock.now()) + 50); // the gateway's time passes the expiry
   const res = await h.postJson('/auth/verify', { message: c.message, signature });
   assert.is(res.status, 400);
   const body = (await res.json()) as { reason: string; error: string };
