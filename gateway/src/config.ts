@@ -1,14 +1,13 @@
-// Typed, validated configuration: environment variables, plus an optional JSON file for
-// per-node options. The environment wins. Every default runs.
+// Typed, validated configuration: environment variables, plus an optional JSON file for per-node options.
+// The environment wins. Every default runs. Each module declares the settings it takes (upstream/config.ts,
+// portal/config.ts, membership/config.ts...); this file reads them all and is imported only by the root.
 import { readFileSync } from 'node:fs';
 import { ConfigError, envBool as bool, envInt as int, envList as list, type Env } from './common/env.ts';
 import type { Network } from './common/network.ts';
 import { DEFAULT_DENY } from './evm/methods.ts';
-import type { NetworkConfig, NodeConfig, UpstreamConfig } from './upstream/config.ts';
-
-export type { NetworkConfig, NodeConfig, UpstreamConfig };
-import { loadPortalConfig, type PortalConfig } from './portal/config.ts';
 import { loadMembershipConfig, type MembershipConfig } from './membership/config.ts';
+import { loadPortalConfig, type PortalConfig } from './portal/config.ts';
+import type { NetworkConfig, NodeConfig, UpstreamConfig } from './upstream/config.ts';
 
 export interface Config {
   host: string;
@@ -49,7 +48,7 @@ export interface Config {
   };
   /** Sign-in and the member portal (portal/config.ts). */
   portal: PortalConfig;
-  /** The active-set sync, the grace period, usage flushing (access/membershipConfig.ts). */
+  /** The active-set sync, the grace period, usage flushing (membership/config.ts). */
   membership: MembershipConfig;
 }
 

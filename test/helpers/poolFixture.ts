@@ -1,5 +1,6 @@
 // Small shared pieces for the upstream pool tests: short config values, an event recorder, a wait.
-import type { Config, NetworkConfig } from '../../gateway/src/config.ts';
+import type { Config } from '../../gateway/src/config.ts';
+import type { NetworkConfig } from '../../gateway/src/upstream/config.ts';
 import { EventBus, type EventOf, type EventType, type GatewayEvent } from '../../gateway/src/events.ts';
 
 /** Short timeouts and a breaker that opens fast, so failover tests finish in seconds. */

@@ -5,7 +5,7 @@ import * as assert from 'uvu/assert';
 import { startAnvil, type Anvil } from '../helpers/anvil.ts';
 import { fastUpstream, networkConfig, recorder, waitFor } from '../helpers/poolFixture.ts';
 import { NodePool } from '../../gateway/src/upstream/pool.ts';
-import type { NetworkConfig } from '../../gateway/src/config.ts';
+import type { NetworkConfig } from '../../gateway/src/upstream/config.ts';
 
 const A_CHAIN = '0x3e9'; // 1001
 const B_CHAIN = '0x3ea'; // 1002

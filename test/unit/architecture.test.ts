@@ -101,6 +101,20 @@ test('eth_getLogs, eth_getTransactionReceipt and eth_sendRawTransaction are name
   }
 });
 
+test('common/ imports nothing of the gateway, evm/ only common/: the method table and its readers are pure', () => {
+  const graph = importGraph();
+  for (const [f, deps] of graph) {
+    if (f.startsWith('common/')) assert.equal([...deps].filter((d) => !d.startsWith('common/')), [], f);
+    if (f.startsWith('evm/')) assert.equal([...deps].filter((d) => !d.startsWith('evm/') && !d.startsWith('common/')), [], f);
+  }
+});
+
+test('only root files import config.ts, and only root files and telemetry/ import events.ts', () => {
+  const importers = (target: string) => [...importGraph()].filter(([, deps]) => deps.has(target)).map(([f]) => f);
+  assert.equal(importers('config.ts').filter((f) => folderOf(f) !== f), []);
+  assert.equal(importers('events.ts').filter((f) => folderOf(f) !== f && !f.startsWith('telemetry/')), []);
+});
+
 test('the checks see the source: every folder and a known import are found', () => {
   const graph = importGraph();
   assert.ok(graph.get('gateway.ts')!.size > 5);
