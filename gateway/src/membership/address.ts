@@ -1,13 +1,12 @@
 // Ethereum addresses as members are identified: checked, then stored lower-case.
 import { isAddress } from 'viem';
+import { address } from '../evm/hex.ts';
 import { InvalidAddressError } from './errors.ts';
-
-const SHAPE = /^0x[0-9a-fA-F]{40}$/;
 
 /** Lower-case form of a valid address; a mixed-case address must carry a correct EIP-55 checksum. */
 export function normalizeAddress(input: string): string {
   const s = input.trim();
-  if (!SHAPE.test(s)) {
+  if (address(s) === undefined) {
     throw new InvalidAddressError(`expected 0x followed by 40 hex digits, got ${describe(s)}`);
   }
   const hex = s.slice(2);

@@ -1,5 +1,6 @@
 // The active orchestrator set, as one source (subgraph, BondingManager, static list) sees it now.
 import { GatewayError } from '../common/errors.ts';
+import { address } from '../evm/hex.ts';
 
 export interface OrchestratorSource {
   /** 'subgraph' | 'chain' | 'static': shown in events and logs, never a URL. */
@@ -20,11 +21,9 @@ export class OrchestratorSourceError extends GatewayError {
   }
 }
 
-const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
-
 /** Lower-case form of an address from a source, or undefined if it is not one. */
 export function sourceAddress(value: unknown): string | undefined {
-  return typeof value === 'string' && ADDRESS.test(value) ? value.toLowerCase() : undefined;
+  return address(value);
 }
 
 /** Removes a URL and its longer path or query parts (API keys live there) from text that may echo them. */

@@ -5,6 +5,7 @@ import type pgPromise from 'pg-promise';
 import type { Emitter, InternalErrorEvent } from '../common/bus.ts';
 import type { StoreErrorEvent } from './events.ts';
 import { backoffDelay } from '../common/backoff.ts';
+import { address } from '../evm/hex.ts';
 import { describeDbError } from './errors.ts';
 
 type Listening = Awaited<ReturnType<pgPromise.IDatabase<unknown>['connect']>>;
@@ -43,7 +44,7 @@ export function decodeKeyChange(payload: string | undefined): KeyChange {
     const v = JSON.parse(payload ?? '') as { all?: unknown; k?: unknown; a?: unknown };
     if (v.all === true) return { all: true };
     const keyIds = Array.isArray(v.k) ? v.k.filter((x): x is string => typeof x === 'string') : [];
-    const addresses = Array.isArray(v.a) ? v.a.filter((x): x is string => typeof x === 'string' && /^0x[0-9a-f]{40}$/.test(x)) : [];
+    const addresses = Array.isArray(v.a) ? v.a.filter((x): x is string => address(x) === x) : []; // lower-case, as announced
     return { keyIds, addresses };
   } catch {
     return { all: true };
