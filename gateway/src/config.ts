@@ -129,33 +129,47 @@ export function loadConfig(env: Env = process.env): Config {
   return config;
 }
 
-/** `name=url` or `url`, comma-separated, in priority order. */
+/**
+ * `name=url` or `url`, comma-separated, in priority order. A name given twice is refused; a generated name
+ * (host-port) that is already taken gets -2, -3...: every node's metrics and health are its own.
+ */
 export function parseUpstreams(variable: string, value: string): NodeConfig[] {
   const items = value
     .split(',')
     .map((s) => s.trim())
-    .filter(Boolean);
-  const seen = new Set<string>();
-  return items.map((item, i) => {
-    const eq = item.indexOf('=');
-    const looksNamed = eq > 0 && !item.slice(0, eq).includes('://');
-    const name = looksNamed ? item.slice(0, eq).trim() : '';
-    const url = looksNamed ? item.slice(eq + 1).trim() : item;
-    let parsed: URL;
-    try {
-      parsed = new URL(url);
-    } catch {
-      throw new ConfigError(variable, `item ${i + 1} is not a URL (expected "url" or "name=url")`);
+    .filter(Boolean)
+    .map((item, i) => {
+      const eq = item.indexOf('=');
+      const looksNamed = eq > 0 && !item.slice(0, eq).includes('://');
+      const name = looksNamed ? item.slice(0, eq).trim() : '';
+      const url = looksNamed ? item.slice(eq + 1).trim() : item;
+      let parsed: URL;
+      try {
+        parsed = new URL(url);
+      } catch {
+        throw new ConfigError(variable, `item ${i + 1} is not a URL (expected "url" or "name=url")`);
+      }
+      if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+        throw new ConfigError(variable, `item ${i + 1} must be an http(s) URL, got ${parsed.protocol}`);
+      }
+      return { name, url, generated: `${parsed.hostname}${parsed.port ? `-${parsed.port}` : ''}`, i };
+    });
+  const taken = new Set<string>();
+  for (const { name } of items) {
+    if (!name) continue;
+    if (taken.has(name)) throw new ConfigError(variable, `node name "${name}" is used twice`);
+    taken.add(name);
+  }
+  return items.map(({ name, url, generated, i }) => {
+    let finalName = name;
+    if (!finalName) {
+      finalName = generated;
+      for (let n = 2; taken.has(finalName); n++) finalName = `${generated}-${n}`;
+      taken.add(finalName);
     }
-    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-      throw new ConfigError(variable, `item ${i + 1} must be an http(s) URL, got ${parsed.protocol}`);
-    }
-    const finalName = name || `${parsed.hostname}${parsed.port ? `-${parsed.port}` : ''}`;
     if (!/^[A-Za-z0-9._-]{1,64}$/.test(finalName)) {
       throw new ConfigError(variable, `item ${i + 1}: node name must be 1-64 characters of A-Z a-z 0-9 . _ -`);
     }
-    if (seen.has(finalName)) throw new ConfigError(variable, `node name "${finalName}" is used twice`);
-    seen.add(finalName);
     return { name: finalName, url };
   });
 }

@@ -21,6 +21,7 @@ import { callerTransport } from './orchestrators/callerTransport.ts';
 import { createOrchestratorSync } from './orchestrators/create.ts';
 import type { OrchestratorSync } from './orchestrators/sync.ts';
 import { PortalMemberService } from './portal/memberService.ts';
+import { MAX_FORM_BYTES } from './portal/http.ts';
 import { createPortalRouter } from './portal/router.ts';
 import { ApiKeyRepo } from './store/apiKeys.ts';
 import { openDatabase, type Database } from './store/db.ts';
@@ -124,7 +125,9 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     trustProxy: config.portal.trustProxy,
   });
   const status = statusRouter({ networks, database, version: VERSION });
-  const app = createApp({ bus, routers: [rpc, status, portal] });
+  // Members' calls may be up to MAX_BODY_BYTES; portal forms and everything else far less.
+  const bodyLimit = (path: string) => (path.startsWith('/api/') ? config.limits.maxBodyBytes : MAX_FORM_BYTES);
+  const app = createApp({ bus, routers: [rpc, status, portal], bodyLimit });
   const server = createServer(app.callback());
   server.keepAliveTimeout = 65_000; // longer than common load balancers' idle timeout
   server.headersTimeout = 66_000;

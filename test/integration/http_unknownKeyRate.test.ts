@@ -63,7 +63,7 @@ test('while a client is limited, its unknown keys never reach the key store; oth
     unknownKeys: { perMinute: config.access.unknownKeyPerMinute, burst: config.access.unknownKeyBurst },
     trustProxy: config.portal.trustProxy,
   });
-  const app = createApp({ bus, routers: [rpc] });
+  const app = createApp({ bus, routers: [rpc], bodyLimit: () => config.limits.maxBodyBytes });
   const server: Server = createServer(app.callback());
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;

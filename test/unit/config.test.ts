@@ -31,6 +31,12 @@ test('upstreams: named and unnamed, in priority order, names never from credenti
   assert.is(nodes[1]!.url, 'https://user:secret@rpc.example.org/v2/abc');
 });
 
+test('two URLs on one host and port get distinct generated names, never a configured one', () => {
+  const nodes = parseUpstreams('L2_UPSTREAMS', 'http://127.0.0.1:39523/a,http://127.0.0.1:39523/b,127.0.0.1-39523-2=http://10.0.0.9:1,http://127.0.0.1:39523/c');
+  assert.equal(nodes.map((n) => n.name), ['127.0.0.1-39523', '127.0.0.1-39523-3', '127.0.0.1-39523-2', '127.0.0.1-39523-4']);
+  assert.equal(new Set(nodes.map((n) => n.name)).size, 4);
+});
+
 const BAD: Array<[Record<string, string>, string, RegExp]> = [
   [{ PORT: 'eighty' }, 'PORT', /whole number/],
   [{ PORT: '70000' }, 'PORT', /between/],

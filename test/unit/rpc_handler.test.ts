@@ -75,6 +75,12 @@ const BAD_INPUT: Array<[string, string, number, unknown]> = [
   ['eth_sendRawTransaction empty', call('eth_sendRawTransaction', ['0x']), -32602, 1],
   ['eth_call with too many params', call('eth_call', [{ to: A }, 'latest', {}, {}, {}]), -32602, 1],
   ['named params for a positional method', JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_getBalance', params: { address: A } }), -32602, 1],
+  ['params nested 10,000 deep', `{"jsonrpc":"2.0","id":1,"method":"eth_call","params":${'['.repeat(10_000)}${']'.repeat(10_000)}}`, -32602, 1],
+  ['params nested 40 deep in an unknown method', `{"jsonrpc":"2.0","id":1,"method":"foo_bar","params":[${'{"a":'.repeat(40)}1${'}'.repeat(40)}]}`, -32602, 1],
+  ['params with 200,000 values', JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_getLogs', params: [{ topics: [Array.from({ length: 200_000 }, () => null)] }] }), -32602, 1],
+  ...['Debug_traceTransaction', 'ADMIN_nodeInfo', 'Personal_listAccounts', 'eth_SendTransaction', 'Anvil_setBalance', 'EVM_mine'].map(
+    (m): [string, string, number, unknown] => [`${m} (a denied method in another case)`, call(m, []), -32601, 1],
+  ),
 ];
 
 for (const [name, body, code, id] of BAD_INPUT) {
@@ -140,6 +146,26 @@ test('each call emits rpc.call with its outcome and the body emits request.recei
   const rpcCalls = events.filter((e) => e.type === 'rpc.call');
   const seen = rpcCalls.map((e) => (e.type === 'rpc.call' ? `${e.method}:${e.outcome}:${e.source}` : '')).sort();
   assert.equal(seen, ['admin_peers:error:gateway', 'eth_chainId:ok:upstream']);
+});
+
+test('ids come back exactly as sent: big numbers, negative numbers, exponents, escaped strings', async () => {
+  for (const id of ['123456789012345678901234567890', '-9007199254740993', '1.50', '1e2', '-0', '"\\u0041b"', '"a\\"b"', 'null']) {
+    const body = `{"id":${id},"jsonrpc":"2.0","method":"eth_chainId","params":[]}`;
+    const { reply } = await rpc(body);
+    assert.is(reply.body, `{"jsonrpc":"2.0","id":${id},"result":"0xa4b1"}`, id);
+    const refused = await rpc(`{"jsonrpc":"2.0","method":"admin_peers","params":[],"id":${id}}`);
+    assert.ok(refused.reply.body!.startsWith(`{"jsonrpc":"2.0","id":${id},"error":`), id);
+  }
+  const batch = await rpc(`[{"jsonrpc":"2.0","id":123456789012345678901234567890,"method":"eth_chainId"},{"id" : 18446744073709551617 ,"jsonrpc":"2.0","method":"eth_chainId"}]`);
+  assert.match(batch.reply.body!, /^\[\{"jsonrpc":"2.0","id":123456789012345678901234567890,.*\{"jsonrpc":"2.0","id":18446744073709551617,/);
+});
+
+test('a call that throws inside the gateway costs only its own answer: a batch is always an array', async () => {
+  const { json } = await rpc(`[${call('eth_boom', [], 1)},${call('eth_chainId', [], 2)}]`);
+  assert.ok(Array.isArray(json));
+  assert.equal(json.map((r: { id: number }) => r.id), [1, 2]);
+  assert.is(json[0].error.code, -32603);
+  assert.is(json[1].result, '0xa4b1');
 });
 
 test('METHOD_ALLOW re-opens a denied method', async () => {

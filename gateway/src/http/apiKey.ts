@@ -5,7 +5,7 @@ import type { Network } from '../common/network.ts';
 import type { DenyReason, AccessEvent } from '../access/events.ts';
 import type { Emitter } from '../common/bus.ts';
 import { RpcCode } from '../rpc/errors.ts';
-import { renderError } from '../rpc/types.ts';
+import { NULL_ID, renderError } from '../rpc/types.ts';
 import { json } from './respond.ts';
 import type { RpcContext, RpcMiddleware } from './rpcState.ts';
 
@@ -47,8 +47,7 @@ export function deny(ctx: RpcContext, bus: Emitter<AccessEvent>, reason: DenyRea
   request.errorCode = denial.code;
   bus.emit({ type: 'access.denied', requestId: request.id, network: request.network, reason });
   ctx.status = denial.status;
-  ctx.req.resume(); // not reading a refused request's body; let it drain
-  json(ctx, renderError(null, { code: denial.code, message: denial.message }));
+  json(ctx, renderError(NULL_ID, { code: denial.code, message: denial.message }));
 }
 
 export function apiKey(access: AccessCheck, bus: Emitter<AccessEvent>): RpcMiddleware {

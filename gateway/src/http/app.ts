@@ -3,24 +3,43 @@
 import type Router from '@koa/router';
 import Koa, { type Context, type Next } from 'koa';
 import type { Emitter, InternalErrorEvent } from '../common/bus.ts';
+import { drainBounded } from './body.ts';
 import { notFound } from './respond.ts';
 
 export interface AppOptions {
   bus: Emitter<InternalErrorEvent>;
   /** Mounted in order; the first route that matches answers. */
   routers: ReadonlyArray<Router<any>>; // eslint-disable-line @typescript-eslint/no-explicit-any -- each router has its own state type
+  /** The most of a request body a route may take: no more of it is read, whether the route reads it or not. */
+  bodyLimit(path: string): number;
 }
 
 export function createApp(o: AppOptions): Koa {
   const app = new Koa({ proxy: false });
   app.silent = true; // our own error middleware reports; Koa's default would print stacks with request details
   app.use(errorBoundary(o.bus));
+  app.use(unreadBodyLimit(o.bodyLimit));
   for (const router of o.routers) {
     app.use(router.routes());
     app.use(router.allowedMethods());
   }
   app.use((ctx) => notFound(ctx));
   return app;
+}
+
+/** A body the route did not read (a refused key, a route without a body) closes the connection, read at most to the limit. */
+function unreadBodyLimit(limitOf: (path: string) => number) {
+  return async (ctx: Context, next: Next) => {
+    try {
+      await next();
+    } finally {
+      if (!ctx.req.complete) {
+        ctx.set('Connection', 'close');
+        const limit = limitOf(ctx.path);
+        ctx.res.once('finish', () => drainBounded(ctx.req, limit));
+      }
+    }
+  };
 }
 
 /** Nothing escapes as a stack or a message that could carry request details. */

@@ -1,4 +1,5 @@
-// Reads a request body up to a limit, refusing early on a declared Content-Length over it.
+// Request bodies: read up to a limit, refused early on a declared Content-Length over it, and never read past
+// the limit when nobody reads them (a refused key, a route that takes no body).
 import type { IncomingMessage } from 'node:http';
 import { GatewayError } from '../common/errors.ts';
 import { ParseError } from '../rpc/errors.ts';
@@ -13,12 +14,14 @@ export class BodyTooLargeError extends GatewayError {
   }
 }
 
-export async function readBody(req: IncomingMessage, limit: number): Promise<string> {
+/** Whether the request says (Content-Length) that its body is over the limit. */
+export function declaredOver(req: IncomingMessage, limit: number): boolean {
   const declared = Number(req.headers['content-length']);
-  if (Number.isFinite(declared) && declared > limit) {
-    req.resume(); // drain without buffering so the socket can be reused or closed cleanly
-    throw new BodyTooLargeError(limit);
-  }
+  return Number.isFinite(declared) && declared > limit;
+}
+
+export async function readBody(req: IncomingMessage, limit: number): Promise<string> {
+  if (declaredOver(req, limit)) throw new BodyTooLargeError(limit);
   const chunks: Buffer[] = [];
   let size = 0;
   await new Promise<void>((resolve, reject) => {
@@ -26,8 +29,7 @@ export async function readBody(req: IncomingMessage, limit: number): Promise<str
       size += chunk.length;
       if (size > limit) {
         cleanup();
-        req.resume(); // discard the rest; the response carries Connection: close
-        reject(new BodyTooLargeError(limit));
+        reject(new BodyTooLargeError(limit)); // the rest is bounded by unreadBodyLimit; the answer closes the connection
         return;
       }
       chunks.push(chunk);
@@ -57,4 +59,19 @@ export async function readBody(req: IncomingMessage, limit: number): Promise<str
   } catch {
     throw new ParseError('Parse error: the body is not valid UTF-8');
   }
+}
+
+/**
+ * A body nobody reads is still arriving after the answer: Node would read (and discard) all of it to keep the
+ * connection. The answer closes the connection instead, and at most `limit` more bytes are read for the client
+ * to see the answer before the socket is cut.
+ */
+export function drainBounded(req: IncomingMessage, limit: number): void {
+  if (req.complete || req.destroyed) return;
+  let seen = 0;
+  req.on('data', (chunk: Buffer) => {
+    seen += chunk.length;
+    if (seen > limit) req.socket.destroy();
+  });
+  req.resume();
 }

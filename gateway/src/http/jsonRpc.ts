@@ -1,11 +1,19 @@
-// The last two middleware of the JSON-RPC route: read the body within the size limit, then answer it as
-// JSON-RPC (a single call or a batch), recording what was called for the completion event.
+// The body steps of the JSON-RPC route: refuse a declared oversize body before anything else (whatever the key),
+// read the body within the limit, then answer it as JSON-RPC (a single call or a batch).
 import type { RpcEmitter } from '../rpc/handler.ts';
 import { handleRpcBody } from '../rpc/handler.ts';
 import type { MethodPolicy } from '../rpc/methodPolicy.ts';
-import { readBody } from './body.ts';
+import { BodyTooLargeError, declaredOver, readBody } from './body.ts';
 import { json } from './respond.ts';
 import type { RpcMiddleware } from './rpcState.ts';
+
+/** A Content-Length over the limit is refused with 413 at once: the key is not even looked at. */
+export function bodyLimit(maxBodyBytes: number): RpcMiddleware {
+  return async (ctx, next) => {
+    if (declaredOver(ctx.req, maxBodyBytes)) throw new BodyTooLargeError(maxBodyBytes);
+    await next();
+  };
+}
 
 export function rpcBody(maxBodyBytes: number): RpcMiddleware {
   return async (ctx, next) => {

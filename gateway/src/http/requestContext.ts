@@ -6,7 +6,7 @@ import type { Network } from '../common/network.ts';
 import type { Emitter, InternalErrorEvent } from '../common/bus.ts';
 import type { HttpEvent } from './events.ts';
 import { asRpcError } from '../rpc/errors.ts';
-import { renderError } from '../rpc/types.ts';
+import { NULL_ID, renderError } from '../rpc/types.ts';
 import type { NetworkService } from './networks.ts';
 import { json, notFound } from './respond.ts';
 import type { RpcMiddleware, RpcRequest } from './rpcState.ts';
@@ -27,7 +27,7 @@ export function requestContext(bus: Emitter<HttpEvent | InternalErrorEvent>, net
       // JSON-RPC errors travel with 200; a refused body is HTTP's business, and the connection is not reused.
       ctx.status = error.kind === 'too_large' ? 413 : 200;
       if (ctx.status === 413) ctx.set('Connection', 'close');
-      json(ctx, renderError(null, error.toJsonRpc()));
+      json(ctx, renderError(NULL_ID, error.toJsonRpc()));
       if (!(err instanceof GatewayError)) {
         bus.emit({ type: 'gateway.error', where: 'http.rpc', message: err instanceof Error ? `${err.name}: ${err.message}` : String(err) });
       }

@@ -1,5 +1,6 @@
 // POST /api/<key>/<network>: the members' JSON-RPC endpoint, as a chain of small named middleware. Each one
 // does one step and leaves its result on ctx.state (rpcState.ts); a step inserted here sees all before it.
+// The body limit comes before the key check: a refused body is never read, whoever sends it.
 import Router from '@koa/router';
 import type { Network } from '../common/network.ts';
 import { RateLimiter } from '../common/rateLimit.ts';
@@ -9,9 +10,9 @@ import type { RpcEvent } from '../rpc/events.ts';
 import type { HttpEvent } from './events.ts';
 import { MethodNotFoundError } from '../rpc/errors.ts';
 import { methodPolicy } from '../rpc/methodPolicy.ts';
-import { renderError } from '../rpc/types.ts';
+import { NULL_ID, renderError } from '../rpc/types.ts';
 import { apiKey, type AccessCheck } from './apiKey.ts';
-import { jsonRpc, rpcBody } from './jsonRpc.ts';
+import { bodyLimit, jsonRpc, rpcBody } from './jsonRpc.ts';
 import type { NetworkService } from './networks.ts';
 import { requestContext } from './requestContext.ts';
 import { json } from './respond.ts';
@@ -36,6 +37,7 @@ export function rpcRouter(o: RpcRouteOptions): Router<RpcState> {
   router.post(
     '/api/:key/:network',
     requestContext(o.bus, o.networks),
+    bodyLimit(o.limits.maxBodyBytes),
     unknownKeyLimit(new RateLimiter(o.unknownKeys), o.access, o.bus, o.trustProxy),
     apiKey(o.access, o.bus),
     rpcBody(o.limits.maxBodyBytes),
@@ -44,7 +46,7 @@ export function rpcRouter(o: RpcRouteOptions): Router<RpcState> {
   router.all('/api/:key/:network', (ctx) => {
     ctx.status = 405;
     ctx.set('Allow', 'POST');
-    json(ctx, renderError(null, new MethodNotFoundError(ctx.method, 'is not supported here: send JSON-RPC with POST').toJsonRpc()));
+    json(ctx, renderError(NULL_ID, new MethodNotFoundError(ctx.method, 'is not supported here: send JSON-RPC with POST').toJsonRpc()));
   });
   return router;
 }

@@ -23,7 +23,6 @@ export function authRoutes(router: Router, portal: Portal): void {
   const { config, bus, members, sessions } = portal.deps;
 
   router.post('/auth/challenge', async (ctx) => {
-    ctx.req.resume(); // the body, if any, carries nothing we use
     try {
       assertSameOrigin(ctx, config.publicUrl);
       const challenge = await portal.newChallenge(ctx);
@@ -97,7 +96,6 @@ export function authRoutes(router: Router, portal: Portal): void {
   });
 
   router.post('/auth/logout', async (ctx) => {
-    ctx.req.resume();
     try {
       assertSameOrigin(ctx, config.publicUrl);
       const token = readSessionToken(ctx.get('cookie'), portal.secure);

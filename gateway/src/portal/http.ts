@@ -25,7 +25,6 @@ export interface Fields {
 export async function readFields(ctx: Context): Promise<Fields> {
   const type = (ctx.get('content-type').split(';')[0] ?? '').trim().toLowerCase();
   if (type !== 'application/json' && type !== 'application/x-www-form-urlencoded') {
-    ctx.req.resume();
     throw new BadInputError('Send the fields as JSON (application/json) or as a form (application/x-www-form-urlencoded).');
   }
   let text: string;

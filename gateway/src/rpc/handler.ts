@@ -8,7 +8,7 @@ import { GatewayError } from '../common/errors.ts';
 import { asRpcError, InvalidParamsError, MethodNotFoundError, type RpcError } from './errors.ts';
 import type { MethodPolicy } from './methodPolicy.ts';
 import { parseBody, type ParsedCall } from './parse.ts';
-import { renderError, renderResponse, type CallOutcome, type JsonRpcId } from './types.ts';
+import { NULL_ID, renderError, renderResponse, type CallOutcome } from './types.ts';
 import { mapLimited } from '../common/mapLimited.ts';
 
 /** The events the handler emits. */
@@ -45,7 +45,7 @@ export async function handleRpcBody(text: string, ctx: RpcContext): Promise<RpcR
   } catch (err) {
     received(ctx, 0, text.length);
     const error = asRpcError(err);
-    return { body: renderError(null, error.toJsonRpc()), method: 'invalid', errorCode: error.code, calls: 0 };
+    return { body: renderError(NULL_ID, error.toJsonRpc()), method: 'invalid', errorCode: error.code, calls: 0 };
   }
   received(ctx, parsed.kind === 'batch' ? parsed.calls.length : 1, text.length);
   if (parsed.kind === 'single') {
@@ -63,47 +63,34 @@ interface Answer {
   errorCode?: number;
 }
 
+/** One call's answer; never rejects, so one call of a batch can never cost the others theirs. */
 async function answer(call: ParsedCall, ctx: RpcContext): Promise<Answer> {
   const started = performance.now();
-  if (!call.ok) return refuse(call.id, 'invalid', call.error, ctx, started, false);
-  const { method, params, id } = call.request;
+  const method = call.ok ? call.request.method : 'invalid';
+  const notification = call.ok && call.notification;
   try {
-    if (!ctx.policy.allows(method)) throw new MethodNotFoundError(method);
+    if (!call.ok) return refuse(call.idText, method, call.error, ctx, started, false);
+    const { params } = call.request;
+    if (!ctx.policy.allows(method)) return refuse(call.idText, method, new MethodNotFoundError(method), ctx, started, notification);
     const shape = methodSpec(method)?.params;
     const problem = shape && paramsProblem(method, shape, params);
-    if (problem) throw new InvalidParamsError(problem);
+    if (problem) return refuse(call.idText, method, new InvalidParamsError(problem), ctx, started, notification);
+    const outcome = await ctx.caller.call(method, params ?? [], { requestId: ctx.requestId });
+    const errorCode = outcome.kind === 'error' ? outcome.error.code : undefined;
+    emitCall(ctx, method, errorCode, 'upstream', started);
+    return { text: notification ? null : renderResponse(call.idText, outcome), method, errorCode };
   } catch (err) {
-    return refuse(id, method, asRpcError(err), ctx, started, call.notification);
-  }
-  let outcome: CallOutcome;
-  let source: 'upstream' | 'gateway' = 'upstream';
-  try {
-    outcome = await ctx.caller.call(method, params ?? [], { requestId: ctx.requestId });
-  } catch (err) {
-    const error = asRpcError(err);
     if (!(err instanceof GatewayError)) {
       ctx.bus.emit({ type: 'gateway.error', where: 'rpc.call', message: err instanceof Error ? err.message : String(err) });
     }
-    outcome = { kind: 'error', error: error.toJsonRpc() };
-    source = 'gateway';
+    return refuse(call.idText, method, asRpcError(err), ctx, started, notification);
   }
-  const errorCode = outcome.kind === 'error' ? outcome.error.code : undefined;
-  emitCall(ctx, method, errorCode, source, started);
-  return { text: call.notification ? null : renderResponse(id, outcome), method, errorCode };
 }
 
-function refuse(
-  id: JsonRpcId | undefined,
-  method: string,
-  error: RpcError,
-  ctx: RpcContext,
-  started: number,
-  notification: boolean,
-): Answer {
+function refuse(idText: string, method: string, error: RpcError, ctx: RpcContext, started: number, notification: boolean): Answer {
   emitCall(ctx, method, error.code, 'gateway', started);
-  return { text: notification ? null : renderError(id ?? null, error.toJsonRpc()), method, errorCode: error.code };
+  return { text: notification ? null : renderError(idText, error.toJsonRpc()), method, errorCode: error.code };
 }
-
 function received(ctx: RpcContext, batchSize: number, bytes: number) {
   ctx.bus.emit({ type: 'request.received', requestId: ctx.requestId, network: ctx.network, batchSize, bytes });
 }

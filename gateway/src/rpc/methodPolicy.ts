@@ -1,4 +1,6 @@
 // Which methods members may call. Denied methods are answered by the gateway and never reach a node.
+// Names are compared without regard to case: some node clients match method names that way, so
+// `Debug_traceTransaction` must be refused like `debug_traceTransaction`.
 
 export interface MethodPolicy {
   allows(method: string): boolean;
@@ -13,7 +15,8 @@ export function methodPolicy(deny: readonly string[], allow: readonly string[]):
     allows(method) {
       let answer = memo.get(method);
       if (answer === undefined) {
-        answer = allowed(method) || !denied(method);
+        const name = method.toLowerCase();
+        answer = allowed(name) || !denied(name);
         if (memo.size < 10_000) memo.set(method, answer); // bounded: method names come from members
       }
       return answer;
@@ -21,10 +24,10 @@ export function methodPolicy(deny: readonly string[], allow: readonly string[]):
   };
 }
 
-function compile(patterns: readonly string[]): (method: string) => boolean {
+function compile(patterns: readonly string[]): (lowerCaseMethod: string) => boolean {
   const exact = new Set<string>();
   const prefixes: string[] = [];
-  for (const p of patterns) {
+  for (const p of patterns.map((x) => x.toLowerCase())) {
     if (p.endsWith('*')) prefixes.push(p.slice(0, -1));
     else exact.add(p);
   }

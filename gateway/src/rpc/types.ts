@@ -24,13 +24,15 @@ export type CallOutcome =
   | { kind: 'result'; raw: string; value: unknown }
   | { kind: 'error'; error: JsonRpcErrorObject };
 
-/** Serialize a response for the member's id without re-serializing a cached result. */
-export function renderResponse(id: JsonRpcId | undefined, outcome: CallOutcome): string {
-  const idJson = id === undefined ? 'null' : JSON.stringify(id);
-  if (outcome.kind === 'result') return `{"jsonrpc":"2.0","id":${idJson},"result":${outcome.raw}}`;
-  return `{"jsonrpc":"2.0","id":${idJson},"error":${JSON.stringify(outcome.error)}}`;
+/** The text of the id `null`, for answers to a body that named no call. */
+export const NULL_ID = 'null';
+
+/** Serialize a response for the member's id (its JSON text, as sent) without re-serializing a cached result. */
+export function renderResponse(idText: string, outcome: CallOutcome): string {
+  if (outcome.kind === 'result') return `{"jsonrpc":"2.0","id":${idText},"result":${outcome.raw}}`;
+  return `{"jsonrpc":"2.0","id":${idText},"error":${JSON.stringify(outcome.error)}}`;
 }
 
-export function renderError(id: JsonRpcId | undefined, error: JsonRpcErrorObject): string {
-  return renderResponse(id, { kind: 'error', error });
+export function renderError(idText: string, error: JsonRpcErrorObject): string {
+  return renderResponse(idText, { kind: 'error', error });
 }
