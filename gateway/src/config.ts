@@ -98,6 +98,9 @@ export function loadConfig(env: Env = process.env): Config {
       breakerFailures: int(env, 'BREAKER_FAILURES', 3, 1, 1000),
       breakerCooldownMs: int(env, 'BREAKER_COOLDOWN_MS', 2000, 10, 3_600_000),
       breakerMaxCooldownMs: int(env, 'BREAKER_MAX_COOLDOWN_MS', 60_000, 10, 3_600_000),
+      retryBackoffMs: int(env, 'RETRY_BACKOFF_MS', 50, 0, 10_000),
+      lastResortTimeoutMs: int(env, 'LAST_RESORT_TIMEOUT_MS', 1000, 50, 120_000),
+      lastResortDeadlineMs: int(env, 'LAST_RESORT_DEADLINE_MS', 2000, 50, 120_000),
     },
     cache: {
       enabled: bool(env, 'CACHE_ENABLED', true),

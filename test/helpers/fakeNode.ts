@@ -6,14 +6,21 @@ import type { AddressInfo } from 'node:net';
 export type Misbehaviour =
   | { kind: 'status'; status: number; /** `%ID%` becomes the request's id. */ body?: string }
   | { kind: 'garbage' }
+  | { kind: 'truncated' }
   | { kind: 'hang' }
   | { kind: 'reset' }
   | { kind: 'rpcError'; code: number; message: string }
-  | { kind: 'result'; result: unknown };
+  | { kind: 'result'; result: unknown }
+  /** Answers as the real node would, this much later. */
+  | { kind: 'slow'; ms: number }
+  /** Hands the call to the real node (which acts on it), then drops the connection instead of answering. */
+  | { kind: 'lostReply' };
 
 export interface Rule {
   /** Only calls of this method; every method when absent. */
   method?: string;
+  /** Only members' calls: the head tracker's polls (eth_getBlockByNumber latest / finalized) pass through. */
+  membersOnly?: boolean;
   /** Only calls whose params pass this test. */
   params?: (params: unknown) => boolean;
   /** Applies this many times, then falls away; forever when absent. */
@@ -32,13 +39,23 @@ export interface FakeNode {
   close(): Promise<void>;
 }
 
+/** The head tracker's polls: what a node's member-only fault must not touch. */
+export function isHeadPoll(method: string, params: unknown): boolean {
+  return method === 'eth_getBlockByNumber' && Array.isArray(params) && (params[0] === 'latest' || params[0] === 'finalized');
+}
+
 /** Starts a fake node on 127.0.0.1 that forwards to `delegateUrl` unless a rule says otherwise. */
 export async function startFakeNode(delegateUrl: string): Promise<FakeNode> {
   const received: FakeNode['received'] = [];
   let rules: Rule[] = [];
 
   const ruleFor = (method: string, params: unknown): Rule | undefined => {
-    const rule = rules.find((r) => (r.method === undefined || r.method === method) && (r.params === undefined || r.params(params)));
+    const rule = rules.find(
+      (r) =>
+        (r.method === undefined || r.method === method) &&
+        (r.params === undefined || r.params(params)) &&
+        !(r.membersOnly && isHeadPoll(method, params)),
+    );
     if (rule?.times !== undefined && --rule.times <= 0) rules = rules.filter((r) => r !== rule);
     return rule;
   };
@@ -68,6 +85,15 @@ export async function startFakeNode(delegateUrl: string): Promise<FakeNode> {
         case 'garbage':
           res.writeHead(200, { 'content-type': 'application/json' }).end('<html>502 upstream said no</html>');
           return;
+        case 'truncated':
+          res.writeHead(200, { 'content-type': 'application/json' }).end(`{"jsonrpc":"2.0","id":${id},"result":"0x`);
+          return;
+        case 'slow':
+          setTimeout(() => void delegate(text, res), act.ms);
+          return;
+        case 'lostReply':
+          void delegate(text, undefined).then(() => req.socket.destroy());
+          return;
         case 'hang':
           return; // never answers; close() tears the socket down
         case 'reset':
@@ -85,7 +111,8 @@ export async function startFakeNode(delegateUrl: string): Promise<FakeNode> {
     });
   });
 
-  async function delegate(text: string, res: ServerResponse): Promise<void> {
+  /** The real node's answer, relayed to `res` (or only obtained, when there is no `res`). */
+  async function delegate(text: string, res: ServerResponse | undefined): Promise<void> {
     try {
       const upstream = await fetch(delegateUrl, {
         method: 'POST',
@@ -93,9 +120,10 @@ export async function startFakeNode(delegateUrl: string): Promise<FakeNode> {
         body: text,
         signal: AbortSignal.timeout(10_000),
       });
-      res.writeHead(upstream.status, { 'content-type': 'application/json' }).end(await upstream.text());
+      const answer = await upstream.text();
+      if (res && !res.destroyed) res.writeHead(upstream.status, { 'content-type': 'application/json' }).end(answer);
     } catch {
-      res.writeHead(502).end('delegate unreachable');
+      if (res && !res.destroyed) res.writeHead(502).end('delegate unreachable');
     }
   }
 

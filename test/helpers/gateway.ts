@@ -7,7 +7,9 @@ import { loadConfig, type Config } from '../../gateway/src/config.ts';
 import { EventBus, type EventOf, type EventType, type GatewayEvent } from '../../gateway/src/events.ts';
 import { startGateway, type Gateway } from '../../gateway/src/gateway.ts';
 import { createMemberKey } from '../../gateway/src/membership/keys.ts';
+import { loadTelemetryConfig, startTelemetry, type Telemetry } from '../../gateway/src/telemetry/index.ts';
 import { startAnvil, type Anvil, type AnvilOptions } from './anvil.ts';
+import { startFakeNode, type FakeNode } from './fakeNode.ts';
 
 export interface TestGateway {
   gw: Gateway;
@@ -18,6 +20,11 @@ export interface TestGateway {
   events: GatewayEvent[];
   /** Errors thrown by bus listeners (telemetry); a test may assert there are none. */
   listenerErrors: unknown[];
+  /** With `fronts`: the fake node in front of each l2 Anvil (the pool's l2node0, l2node1...). */
+  fronts: FakeNode[];
+  /** With `telemetry`: the JSON log lines written so far, and a scrape of /metrics. */
+  logs(): Array<Record<string, unknown>>;
+  metrics(): Promise<string>;
   /** The member URL for a network, with the key. */
   url(network?: 'l1' | 'l2'): string;
   rpc(method: string, params?: unknown[], network?: 'l1' | 'l2'): Promise<{ result?: unknown; error?: { code: number; message: string } }>;
@@ -35,13 +42,19 @@ export interface TestGatewayOptions {
   env?: Record<string, string>;
   /** The gateway's clock (challenge and session lifetimes, key cache, breakers); the system clock by default. */
   clock?: () => number;
+  /** Put a fake node (test/helpers/fakeNode.ts) in front of each l2 Anvil, to inject faults. */
+  fronts?: boolean;
+  /** Start telemetry (metrics on an ephemeral port, logs captured) on the gateway's bus before it starts. */
+  telemetry?: boolean | Record<string, string>;
 }
 
 export async function startTestGateway(opts: TestGatewayOptions = {}): Promise<TestGateway> {
   const l2 = await Promise.all(Array.from({ length: opts.l2Nodes ?? 2 }, () => startAnvil({ chainId: 42161, ...opts.anvil })));
   const l1 = await Promise.all(Array.from({ length: opts.l1Nodes ?? 1 }, () => startAnvil({ chainId: 1, ...opts.anvil })));
   const dataDir = mkdtempSync(join(tmpdir(), 'gw-test-'));
-  const l2List = [...(opts.l2Before ?? []).map((u, i) => `fake${i}=${u}`), ...l2.map((a, i) => `l2node${i}=${a.url}`)];
+  const fronts = opts.fronts ? await Promise.all(l2.map((a) => startFakeNode(a.url))) : [];
+  const l2Urls = opts.fronts ? fronts.map((f) => f.url) : l2.map((a) => a.url);
+  const l2List = [...(opts.l2Before ?? []).map((u, i) => `fake${i}=${u}`), ...l2Urls.map((url, i) => `l2node${i}=${url}`)];
   const config = loadConfig({
     PORT: '0',
     HOST: '127.0.0.1',
@@ -58,7 +71,24 @@ export async function startTestGateway(opts: TestGatewayOptions = {}): Promise<T
   const bus = new EventBus((err) => listenerErrors.push(err));
   const events: GatewayEvent[] = [];
   bus.onAny((e) => events.push(e));
-  const gw = await startGateway(config, { bus, ...(opts.clock ? { clock: opts.clock } : {}) });
+  const lines: string[] = [];
+  let telemetry: Telemetry | undefined;
+  if (opts.telemetry) {
+    const env = { METRICS_PORT: '0', METRICS_HOST: '127.0.0.1', LOG_REQUESTS: 'all', ...(opts.telemetry === true ? {} : opts.telemetry) };
+    const destination = { write: (line: string) => void lines.push(line) };
+    telemetry = await startTelemetry(bus, loadTelemetryConfig(env), { logDestination: destination });
+  }
+  let gw: Gateway;
+  try {
+    gw = await startGateway(config, { bus, ...(opts.clock ? { clock: opts.clock } : {}) });
+  } catch (err) {
+    // Nothing of this attempt may outlive it: a leftover node would keep the test process alive.
+    await telemetry?.shutdown();
+    await Promise.all(fronts.map((f) => f.close()));
+    await Promise.all([...l2, ...l1].map((a) => a.kill()));
+    rmSync(dataDir, { recursive: true, force: true });
+    throw err;
+  }
   const address = `0x${Math.floor(Math.random() * 2 ** 48).toString(16).padStart(40, '0')}`;
   const { key } = await createMemberKey(gw.database, { address, label: 'test' });
   const url = (network: 'l1' | 'l2' = 'l2') => `${gw.url}/api/${key}/${network}`;
@@ -78,6 +108,12 @@ export async function startTestGateway(opts: TestGatewayOptions = {}): Promise<T
     key,
     events,
     listenerErrors,
+    fronts,
+    logs: () => lines.flatMap((l) => l.split('\n')).filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>),
+    async metrics() {
+      if (!telemetry) throw new Error('started without telemetry');
+      return (await fetch(`http://127.0.0.1:${telemetry.metricsPort}/metrics`)).text();
+    },
     url,
     post,
     async rpc(method, params = [], network = 'l2') {
@@ -89,6 +125,8 @@ export async function startTestGateway(opts: TestGatewayOptions = {}): Promise<T
     },
     async stop() {
       await gw.stop();
+      await telemetry?.shutdown();
+      await Promise.all(fronts.map((f) => f.close()));
       await Promise.all([...l2, ...l1].map((a) => a.kill()));
       rmSync(dataDir, { recursive: true, force: true });
     },

@@ -12,6 +12,9 @@ export function fastUpstream(over: Partial<Config['upstream']> = {}): Config['up
     breakerFailures: 2,
     breakerCooldownMs: 300,
     breakerMaxCooldownMs: 2000,
+    retryBackoffMs: 20,
+    lastResortTimeoutMs: 500,
+    lastResortDeadlineMs: 1000,
     ...over,
   };
 }

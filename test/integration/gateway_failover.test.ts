@@ -75,16 +75,19 @@ test('primary lagging behind the threshold leaves rotation; reads go to the node
   }
 });
 
-test('every node down: a clear JSON-RPC error at once, and /readyz says so', async () => {
+test('every node down: each node tried once as a last resort, a clear JSON-RPC error in under a second, and /readyz says so', async () => {
   const tg = await startTestGateway({ l2Nodes: 2, l1Nodes: 1 });
   try {
     await Promise.all(tg.l2.map((a) => a.kill()));
     await waitFor(() => tg.gw.pools.l2!.healthyCount() === 0, 5000, 'pool empty');
     const mark = tg.of('upstream.attempt').length;
+    const started = performance.now();
     const r = await tg.rpc('eth_getTransactionCount', [`0x${'99'.repeat(20)}`, 'latest']);
+    assert.ok(performance.now() - started < 1000, 'refused connections cost milliseconds');
     assert.is(r.error?.code, -32002);
     assert.match(r.error!.message, /l2/);
-    assert.is(tg.of('upstream.attempt').length, mark, 'no attempt on nodes known dead');
+    const tried = tg.of('upstream.attempt').slice(mark).filter((e) => e.network === 'l2');
+    assert.equal(tried.map((e) => [e.outcome, e.lastResort]), [['connect', true], ['connect', true]], 'tried, not refused untried');
     const ready = await fetch(`${tg.gw.url}/readyz`);
     assert.is(ready.status, 503);
     // l1 is untouched

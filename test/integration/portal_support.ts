@@ -55,31 +55,39 @@ export async function startAuthGateway(schemaTag: string, options: AuthGatewayOp
   const activeSet = options.activeSet ?? [orchestrator.address];
   const schema = testSchema(`test_${schemaTag}`);
   await schema.create(); // empty: the gateway migrates it
-  const port = await freePort();
-  const base = `http://127.0.0.1:${port}`;
-  let tg: TestGateway;
+  // PUBLIC_URL must name the gateway's port, so the port is chosen first; another test may take it before the
+  // gateway binds it, so a taken port is tried again with another.
+  let tg: TestGateway | undefined;
+  let port = 0;
   try {
-    tg = await startTestGateway({
-      l2Nodes: 1,
-      l1Nodes: 1,
-      ...(options.clock ? { clock: options.clock } : {}),
-      env: {
-        PORT: String(port),
-        PUBLIC_URL: `${options.publicScheme ?? 'http'}://127.0.0.1:${port}`,
-        DATABASE_URL: schema.url,
-        ORCHESTRATOR_SOURCE: `static:${activeSet.join(',')}`,
-        OPERATOR_NAME: 'Test Operator',
-        OPERATOR_CONTACT: 'ops@example.org',
-        USAGE_FLUSH_INTERVAL_MS: '200',
-        KEY_CACHE_TTL_MS: '60000',
-        ...options.env,
-      },
-    });
+    for (let tries = 1; !tg; tries++) {
+      port = await freePort();
+      tg = await startTestGateway({
+        l2Nodes: 1,
+        l1Nodes: 1,
+        ...(options.clock ? { clock: options.clock } : {}),
+        env: {
+          PORT: String(port),
+          PUBLIC_URL: `${options.publicScheme ?? 'http'}://127.0.0.1:${port}`,
+          DATABASE_URL: schema.url,
+          ORCHESTRATOR_SOURCE: `static:${activeSet.join(',')}`,
+          OPERATOR_NAME: 'Test Operator',
+          OPERATOR_CONTACT: 'ops@example.org',
+          USAGE_FLUSH_INTERVAL_MS: '200',
+          KEY_CACHE_TTL_MS: '60000',
+          ...options.env,
+        },
+      }).catch((err: unknown) => {
+        if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE' && tries < 3) return undefined;
+        throw err;
+      });
+    }
   } catch (err) {
     await schema.drop();
     throw err;
   }
   await tg.gw.sync?.syncNow();
+  const base = `http://127.0.0.1:${port}`;
   const timeout = () => AbortSignal.timeout(20_000);
   const harness: AuthGateway = {
     tg,

@@ -96,4 +96,58 @@ test('a released trial lets the next caller try', () => {
   assert.ok(b.tryPass());
 });
 
+test('a probe success neither resets members\' failures nor closes a breaker they opened', () => {
+  const { b, clock } = breaker(2, 1000);
+  b.failure('member');
+  b.success('probe');
+  assert.is(b.failures(), 1, 'the poll did not wipe the member failure');
+  b.failure('member');
+  assert.equal([b.state(), b.openedBy()], ['open', 'member']);
+  clock.t += 1000;
+  b.success('probe');
+  assert.is(b.state(), 'half_open', 'still waiting for a member-like trial');
+  assert.ok(b.tryPass());
+  b.success('member');
+  assert.is(b.state(), 'closed');
+});
+
+test('probe failures open it apart from members\' failures, and the next probe success closes it', () => {
+  const { b } = breaker(2, 1000);
+  b.failure('member');
+  b.failure('probe');
+  assert.is(b.state(), 'closed', 'one of each is not two of either');
+  b.failure('probe');
+  assert.equal([b.state(), b.openedBy()], ['open', 'probe']);
+  b.success('probe');
+  assert.is(b.state(), 'closed', 'the node answers polls again');
+});
+
+test('when probes that failed answer again, the trial of a breaker members opened is due at once, however long its cooldown grew', () => {
+  const { b, clock } = breaker(1, 1000, 60_000);
+  b.failure('member');
+  for (let i = 0; i < 4; i++) {
+    clock.t += b.cooldownMs();
+    b.tryPass();
+    b.failure('member'); // failed trials: 2 s, 4 s, 8 s, 16 s
+  }
+  assert.is(b.cooldownMs(), 16_000);
+  b.failure('probe'); // the node went away entirely
+  clock.t += 100;
+  assert.is(b.state(), 'open');
+  b.success('probe'); // and is back
+  assert.is(b.state(), 'half_open');
+});
+
+test('a member failure older than the window no longer puts the node behind clean ones, but failures add up until a success', () => {
+  const { b, clock } = breaker(3, 1000); // window: five cooldowns
+  b.failure();
+  assert.is(b.failures(), 1);
+  clock.t += 5001;
+  assert.is(b.failures(), 0, 'not recent: the node gets members\' calls again');
+  b.failure();
+  clock.t += 6000;
+  b.failure();
+  assert.is(b.state(), 'open', 'three member failures with no success between');
+});
+
 test.run();

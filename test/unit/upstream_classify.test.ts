@@ -20,7 +20,7 @@ const fail = (failure: Extract<AttemptResult, { ok: false }>['failure'], reached
   detail: failure,
 });
 
-// [code, message, retry, hurtsHealth, failure class]
+// [code, message, retry, hurtsHealth, failure class]; transient (the node as a whole is busy) is checked below
 const RPC_ERRORS: Array<[number, string, boolean, boolean, string]> = [
   [3, 'execution reverted: not enough stake', false, false, 'rpc_error'],
   [-32000, 'execution reverted', false, false, 'rpc_error'],
@@ -34,11 +34,11 @@ const RPC_ERRORS: Array<[number, string, boolean, boolean, string]> = [
   [-32000, 'some error nobody has seen before', false, false, 'rpc_error'],
   [-32601, 'the method eth_foo does not exist/is not available', true, false, 'rpc_error'],
   [-32004, 'method not supported', true, false, 'rpc_error'],
-  [-32000, 'header not found', true, false, 'node_state'],
-  [-32000, 'missing trie node 1234abcd (path )', true, false, 'node_state'],
-  [-32000, 'unknown block', true, false, 'node_state'],
-  [-32603, 'internal error', true, false, 'node_state'],
-  [-32002, 'resource unavailable', true, false, 'node_state'],
+  [-32000, 'header not found', true, true, 'node_state'],
+  [-32000, 'missing trie node 1234abcd (path )', true, true, 'node_state'],
+  [-32000, 'unknown block', true, true, 'node_state'],
+  [-32603, 'internal error', true, true, 'node_state'],
+  [-32002, 'resource unavailable', true, true, 'node_state'],
   [-32005, 'query returned more than 10000 results', true, false, 'node_state'],
   [-32000, 'block range too large', true, false, 'node_state'],
   [-32005, 'limit exceeded', true, true, 'node_state'],
@@ -52,9 +52,18 @@ const RPC_ERRORS: Array<[number, string, boolean, boolean, string]> = [
 for (const [code, message, retry, hurts, failure] of RPC_ERRORS) {
   test(`JSON-RPC error ${code} "${message}" is ${retry ? 'retried on the next node' : 'returned as it is'}${hurts ? ' and counts against the node' : ''}`, () => {
     const c = classifyRpcError({ code, message });
-    assert.equal(c, { failure, retry, hurtsHealth: hurts });
+    assert.equal({ failure: c.failure, retry: c.retry, hurtsHealth: c.hurtsHealth }, { failure, retry, hurtsHealth: hurts });
   });
 }
+
+test('only a busy node (throttled, syncing, timing out) is transient; a node lacking data is not', () => {
+  for (const message of ['limit exceeded', 'Too Many Requests', 'rate limit reached, try again later', 'request timed out', 'node is not synced', 'syncing']) {
+    assert.ok(classifyRpcError({ code: -32000, message }).transient, message);
+  }
+  for (const message of ['header not found', 'missing trie node 12', 'unknown block', 'execution reverted', 'block range too large']) {
+    assert.not.ok(classifyRpcError({ code: -32000, message }).transient, message);
+  }
+});
 
 test('transport errors before the connection exists never reached the node', () => {
   for (const code of ['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'ERR_TLS_CERT_ALTNAME_INVALID', undefined]) {
@@ -114,16 +123,16 @@ test('a deterministic JSON-RPC error is returned with its code on the attempt', 
   assert.equal(d, { next: 'return', outcome: 'rpc_error', health: 'success', errorCode: 3, detail: 'rpc 3' });
 });
 
-test('a node-state error of a read moves on without hurting the node; a rate limit hurts it', () => {
+test('a node-state error of a read moves on and counts against the node (the member got nothing there), as a rate limit does', () => {
   const behind = decide('eth_call', [{}, '0x10'], rpcErr(-32000, 'header not found'));
-  assert.equal([behind.next, behind.outcome, behind.health], ['retry', 'node_state', 'success']);
+  assert.equal([behind.next, behind.outcome, behind.health], ['retry', 'node_state', 'failure']);
   const limited = decide('eth_call', [{}, '0x10'], rpcErr(-32005, 'limit exceeded'));
   assert.equal([limited.next, limited.outcome, limited.health], ['retry', 'node_state', 'failure']);
 });
 
 test('a null block at or below the best head means the node is behind: next node', () => {
   const d = decide('eth_getBlockByNumber', ['0x64', false], ok(null), { bestHead: 100 });
-  assert.equal([d.next, d.outcome, d.health], ['retry', 'node_state', 'success']);
+  assert.equal([d.next, d.outcome, d.health], ['retry', 'node_state', 'failure']);
   assert.is(decide('eth_getBlockByNumber', ['0x63', false], ok(null), { bestHead: 100 }).next, 'retry');
 });
 

@@ -31,16 +31,16 @@ test('healthy nodes are ranked in priority order', () => {
 
 test('a node with a recent failure goes after clean nodes but stays in rotation', () => {
   const { list } = nodes(3);
-  list[0]!.failed('HTTP 502');
+  list[0]!.failed('member', 'http_5xx', 'HTTP 502');
   assert.equal(names(rank(list)), ['n1', 'n2', 'n0']);
-  list[0]!.succeeded();
+  list[0]!.succeeded('member');
   assert.equal(names(rank(list)), ['n0', 'n1', 'n2']);
 });
 
 test('open breakers and lagging nodes are out; a half-open node comes last', () => {
   const { list, clock } = nodes(3);
-  list[0]!.failed('x');
-  list[0]!.failed('x');
+  list[0]!.failed('member', 'transport', 'x');
+  list[0]!.failed('member', 'transport', 'x');
   list[1]!.lagging = true;
   assert.equal(names(rank(list)), ['n2']);
   clock.t = 1000;
@@ -55,8 +55,8 @@ test('pickNode prefers untried nodes, repeats only those allowed, and takes the 
   assert.is(pickNode(list, new Set([a, b]), new Set([b])), a);
   assert.is(pickNode(list, new Set([a, b]), new Set([a, b])), undefined);
   for (const n of list) {
-    n.failed('x');
-    n.failed('x');
+    n.failed('member', 'transport', 'x');
+    n.failed('member', 'transport', 'x');
   }
   assert.is(pickNode(list, new Set(), new Set()), undefined, 'all open: nothing to try');
   clock.t = 1000;
@@ -73,10 +73,10 @@ test('health changes are announced once each, with the reason', () => {
   const node = new PoolNode(n.client, 0, { failures: 1, cooldownMs: 1000, maxCooldownMs: 1000 }, bus, 'l1');
   bus.on('node.health', (e) => seen.push(`${e.network}:${e.node}:${e.healthy}:${e.reason}`));
   node.announce(true);
-  node.succeeded();
-  node.failed('x');
-  node.failed('x');
-  node.succeeded();
+  node.succeeded('member');
+  node.failed('member', 'transport', 'x');
+  node.failed('member', 'transport', 'x');
+  node.succeeded('member');
   node.lagging = true;
   node.announce();
   assert.equal(seen, ['l1:n0:true:ok', 'l1:n0:false:breaker_open', 'l1:n0:true:ok', 'l1:n0:false:lagging']);

@@ -61,7 +61,7 @@ export class RequestLogs {
       ),
       bus.on('node.health', (e) => {
         // Leaving rotation is a warning; joining it (at start-up, or back after a failure) is information.
-        const fields = { network: e.network, node: e.node, healthy: e.healthy, reason: safeText(e.reason, 64) };
+        const fields = { network: e.network, node: e.node, healthy: e.healthy, reason: safeText(e.reason, 64), detail: e.detail === undefined ? undefined : safeText(e.detail, 300) };
         if (e.healthy) this.log.info(fields, 'node health changed');
         else this.log.warn(fields, 'node health changed');
       }),

@@ -1,25 +1,41 @@
-// A circuit breaker for one node. Closed: traffic flows and consecutive failures are counted.
-// Open: no traffic for a cooldown that doubles on each re-open. Half-open: one trial decides.
+// A circuit breaker for one node, judged by what members get. Closed: traffic flows; consecutive failures of
+// member calls and of head-tracker probes are counted apart. A node whose last member failure is recent is tried
+// after clean nodes; once the window has passed it gets members' calls again, and its count goes on until one
+// of them succeeds there. Open: out of rotation for a cooldown that doubles
+// on each failed trial. Half-open: one trial decides. A probe (a cheap head poll) never hides members' failures:
+// its success neither resets their count nor closes a breaker they opened; it closes only one that probes opened.
+import { systemClock, type Clock } from '../common/clock.ts';
+
 export type BreakerState = 'closed' | 'open' | 'half_open';
 
+/** Where an outcome came from: a member's call (or a trial replaying one), or the head tracker's poll. */
+export type Signal = 'member' | 'probe';
+
 export interface BreakerOptions {
-  /** Consecutive failures that open the breaker. */
+  /** Consecutive failures (of member calls, or of probes) that open the breaker. */
   failures: number;
   cooldownMs: number;
   maxCooldownMs: number;
-  now?: () => number;
+  /** How long a member failure keeps the node behind clean ones. Default: five cooldowns. */
+  windowMs?: number;
+  now?: Clock;
 }
 
 export class CircuitBreaker {
-  private readonly now: () => number;
-  private consecutive = 0;
+  private readonly now: Clock;
+  private memberFailures = 0;
+  private probeFailures = 0;
+  private readonly lastFailureAt: Record<Signal, number> = { member: 0, probe: 0 };
+  private readonly windowMs: number;
   private openedAt: number | undefined;
+  private opener: Signal | undefined;
   private cooldown: number;
   private trialInFlight = false;
 
   constructor(private readonly options: BreakerOptions) {
-    this.now = options.now ?? Date.now;
+    this.now = options.now ?? systemClock;
     this.cooldown = options.cooldownMs;
+    this.windowMs = options.windowMs ?? options.cooldownMs * 5;
   }
 
   state(): BreakerState {
@@ -27,9 +43,14 @@ export class CircuitBreaker {
     return this.now() - this.openedAt >= this.cooldown ? 'half_open' : 'open';
   }
 
-  /** Consecutive failures while closed: a node with some is tried after nodes with none. */
+  /** What opened it, while it is not closed. */
+  openedBy(): Signal | undefined {
+    return this.opener;
+  }
+
+  /** Recent consecutive failures of member calls while closed: a node with some is tried after nodes with none. */
   failures(): number {
-    return this.consecutive;
+    return this.recent('member') ? this.memberFailures : 0;
   }
 
   /** The cooldown the breaker is serving (or will serve on its next opening). */
@@ -52,24 +73,34 @@ export class CircuitBreaker {
     return true;
   }
 
-  success(): void {
-    this.consecutive = 0;
-    this.openedAt = undefined;
-    this.trialInFlight = false;
-    this.cooldown = this.options.cooldownMs;
-  }
-
-  failure(): void {
-    const state = this.state();
-    if (state === 'closed') {
-      this.consecutive++;
-      if (this.consecutive >= this.options.failures) this.open();
+  success(signal: Signal = 'member'): void {
+    if (signal === 'member') {
+      this.close();
       return;
     }
-    // A failed trial (or any failure once the cooldown is over) re-opens for twice as long.
+    const wasFailing = this.probeFailures > 0;
+    this.probeFailures = 0;
+    if (this.opener === 'probe') this.close();
+    // Probes failed and now answer: the node is back, so its trial is due now, whatever the cooldown had grown to.
+    else if (this.opener === 'member' && wasFailing && this.state() === 'open') this.openedAt = this.now() - this.cooldown;
+  }
+
+  failure(signal: Signal = 'member'): void {
+    const state = this.state();
+    if (state === 'closed') {
+      this.lastFailureAt[signal] = this.now();
+      const count = signal === 'member' ? ++this.memberFailures : ++this.probeFailures;
+      if (count >= this.options.failures) this.open(signal);
+      return;
+    }
+    if (signal === 'probe') {
+      this.probeFailures++;
+      return; // a probe failing while open says nothing new; only a failed trial doubles the cooldown
+    }
+    // A failed trial (or any member failure once the cooldown is over) re-opens for twice as long.
     if (state === 'half_open') {
       this.cooldown = Math.min(this.cooldown * 2, this.options.maxCooldownMs);
-      this.open();
+      this.open(this.opener ?? signal);
     }
     // While open, late failures of requests sent before it opened change nothing.
   }
@@ -79,8 +110,22 @@ export class CircuitBreaker {
     this.trialInFlight = false;
   }
 
-  private open(): void {
+  private recent(signal: Signal): boolean {
+    return this.now() - this.lastFailureAt[signal] <= this.windowMs;
+  }
+
+  private open(signal: Signal): void {
     this.openedAt = this.now();
+    this.opener = signal;
     this.trialInFlight = false;
+  }
+
+  private close(): void {
+    this.memberFailures = 0;
+    this.probeFailures = 0;
+    this.openedAt = undefined;
+    this.opener = undefined;
+    this.trialInFlight = false;
+    this.cooldown = this.options.cooldownMs;
   }
 }

@@ -36,8 +36,10 @@ export interface RpcErrorClass {
   failure: 'node_state' | 'rpc_error';
   /** Try the next node rather than hand this error to the member. */
   retry: boolean;
-  /** Counts as a failure of the node (breaker) rather than as a sign of life. */
+  /** Counts as a failure of the node (breaker) rather than as a sign of life: the member got nothing from it. */
   hurtsHealth: boolean;
+  /** The node as a whole is busy right now (throttled, syncing): says nothing about this particular query. */
+  transient: boolean;
 }
 
 // Answers that any honest node would give the same way: never worth another node.
@@ -81,7 +83,7 @@ const NODE_BUSY = [
   /not synced/,
   /syncing/,
 ];
-// This node lacks the data for this query (behind, pruned): another node may have it.
+// This node lacks the data for this query (behind, pruned): another node may have it, and members got nothing here.
 const NODE_LACKS_DATA = [
   /header not found/,
   /missing trie node/,
@@ -98,18 +100,17 @@ const NODE_LACKS_DATA = [
 export function classifyRpcError(error: JsonRpcErrorObject): RpcErrorClass {
   const message = typeof error.message === 'string' ? error.message.toLowerCase() : '';
   const code = error.code;
-  if (code === 3 || code === -32602 || code === -32600 || code === -32700 || code === -32003) {
-    return { failure: 'rpc_error', retry: false, hurtsHealth: false };
-  }
-  if (DETERMINISTIC.some((re) => re.test(message))) return { failure: 'rpc_error', retry: false, hurtsHealth: false };
+  const answer: RpcErrorClass = { failure: 'rpc_error', retry: false, hurtsHealth: false, transient: false };
+  if (code === 3 || code === -32602 || code === -32600 || code === -32700 || code === -32003) return answer;
+  if (DETERMINISTIC.some((re) => re.test(message))) return answer;
   // Method not found / not supported on this node: another node may have it, and this one is still fine.
-  if (code === -32601 || code === -32004) return { failure: 'rpc_error', retry: true, hurtsHealth: false };
-  if (QUERY_LIMIT.some((re) => re.test(message))) return { failure: 'node_state', retry: true, hurtsHealth: false };
-  if (code === -32005 || NODE_BUSY.some((re) => re.test(message))) return { failure: 'node_state', retry: true, hurtsHealth: true };
+  if (code === -32601 || code === -32004) return { ...answer, retry: true };
+  if (QUERY_LIMIT.some((re) => re.test(message))) return { ...answer, failure: 'node_state', retry: true };
+  if (code === -32005 || NODE_BUSY.some((re) => re.test(message))) return { failure: 'node_state', retry: true, hurtsHealth: true, transient: true };
   if (code === -32002 || code === -32603 || NODE_LACKS_DATA.some((re) => re.test(message))) {
-    return { failure: 'node_state', retry: true, hurtsHealth: false };
+    return { failure: 'node_state', retry: true, hurtsHealth: true, transient: false };
   }
-  return { failure: 'rpc_error', retry: false, hurtsHealth: false };
+  return answer;
 }
 
 /** A block number (hex quantity) named by params[0], or undefined for tags and anything else. */
@@ -149,7 +150,7 @@ export function decide(method: string, params: unknown, result: AttemptResult, c
     if (outcome.value === null && !write && spec?.nullMeansBehind && ctx.bestHead !== undefined) {
       const n = blockNumberParam(params);
       if (n !== undefined && n <= ctx.bestHead) {
-        return { next: 'retry', outcome: 'node_state', health: 'success', detail: 'null for a block at or below the best head' };
+        return { next: 'retry', outcome: 'node_state', health: 'failure', detail: 'null for a block at or below the best head' };
       }
     }
     return { next: 'return', outcome: 'ok', health: 'success' };

@@ -27,4 +27,10 @@ export interface UpstreamConfig {
   breakerFailures: number;
   breakerCooldownMs: number;
   breakerMaxCooldownMs: number;
+  /** Before a node is tried again within one call (the only one left): this, doubling per repeat. */
+  retryBackoffMs: number;
+  /** Per attempt on a node out of rotation, tried because no node in rotation was left. */
+  lastResortTimeoutMs: number;
+  /** All last-resort attempts of one call together. */
+  lastResortDeadlineMs: number;
 }

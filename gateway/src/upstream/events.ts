@@ -29,6 +29,8 @@ export type UpstreamEvent =
       durationMs: number;
       startTime: number; // epoch ms, so a subscriber can build a span after the fact
       detail?: string; // short, never contains a key or a URL credential
+      /** The node was out of rotation: tried because no node in rotation was left. */
+      lastResort?: boolean;
     }
   | {
       type: 'upstream.failover';
@@ -52,7 +54,9 @@ export type UpstreamEvent =
       network: Network;
       node: string;
       healthy: boolean;
-      reason: string; // 'ok' | 'breaker_open' | 'lagging' | 'probe_failed' ...
+      reason: string; // 'ok' | 'breaker_open' | 'lagging'
+      /** Why, in words, free of URLs: "after 3 × transport: socket hang up", "52 blocks behind the best node". */
+      detail?: string;
     }
   | {
       type: 'node.head';

@@ -1,10 +1,13 @@
-// Polls every node of a pool for its latest and finalized block: keeps heads, lag behind the best
-// node and rotation up to date, spots reorgs, and doubles as the breaker's probe.
+// Polls every node of a pool for its latest and finalized block, out of rotation or not: keeps heads, lag
+// behind the best node and rotation up to date, spots reorgs, and is the breakers' probe. A poll answers for
+// polls only: a breaker that members' failures opened is closed by a member-like trial (the read that failed
+// there, replayed), which runs as soon as the breaker is half-open, or at once when a dead node answers again.
 import type { Emitter, InternalErrorEvent } from '../common/bus.ts';
 import type { UpstreamEvent } from './events.ts';
 import type { Network } from '../common/network.ts';
 import { blockNumber, hash as readHash } from '../evm/hex.ts';
-import { classifyRpcError, type AttemptResult } from './classify.ts';
+import { classifyRpcError, decide, type AttemptResult } from './classify.ts';
+import type { FailureClass } from './events.ts';
 import type { Head, PoolNode } from './poolNode.ts';
 
 export interface HeadTrackerOptions {
@@ -37,7 +40,9 @@ export class HeadTracker {
     private readonly nodes: readonly PoolNode[],
     private readonly options: HeadTrackerOptions,
     private readonly bus: Emitter<UpstreamEvent | InternalErrorEvent>,
-  ) {}
+  ) {
+    for (const node of nodes) node.lagThreshold = options.lagThreshold;
+  }
 
   start(): void {
     if (this.running) return;
@@ -76,10 +81,6 @@ export class HeadTracker {
 
   /** One poll of one node; public so a test can drive it without timers. */
   async poll(node: PoolNode): Promise<void> {
-    const state = node.breaker.state();
-    if (state === 'open') return; // cooling down: leave it alone
-    // Once the cooldown is over this poll is the half-open trial, unless a member call holds it.
-    if (state === 'half_open' && !node.breaker.tryPass()) return;
     const signal = this.abort.signal;
     const timeout = this.options.timeoutMs(node);
     const skip = this.skipFinalized.get(node) ?? 0;
@@ -88,14 +89,11 @@ export class HeadTracker {
       node.client.attempt('eth_getBlockByNumber', ['latest', false], timeout, signal),
       skip > 0 ? undefined : node.client.attempt('eth_getBlockByNumber', ['finalized', false], timeout, signal),
     ]);
-    if (signal.aborted) {
-      node.breaker.release();
-      return;
-    }
+    if (signal.aborted) return;
     const block = readBlock(latest);
-    if (typeof block === 'string') {
+    if ('failure' in block) {
       node.live = false;
-      node.failed(block);
+      node.failed('probe', block.failure, block.detail);
       this.updateLags();
       return;
     }
@@ -103,22 +101,43 @@ export class HeadTracker {
     node.finalized = this.readFinalized(node, finalized);
     this.checkReorg(node, block);
     node.head = { number: block.number, hash: block.hash };
-    node.succeeded();
+    node.succeeded('probe');
     this.updateLags();
     this.emitHead(node);
+    await this.trial(node, timeout, signal);
+  }
+
+  /** A member-like trial of a half-open breaker that members' failures opened, unless a member call holds it. */
+  private async trial(node: PoolNode, timeout: number, signal: AbortSignal): Promise<void> {
+    if (node.breaker.state() !== 'half_open' || node.breaker.openedBy() !== 'member' || !node.breaker.tryPass()) return;
+    const read = node.failedRead ?? { method: 'eth_getBlockByNumber', params: ['latest', false] };
+    const result = await node.client.attempt(read.method, read.params, timeout, signal);
+    if (signal.aborted) {
+      node.breaker.release();
+      return;
+    }
+    const d = decide(read.method, read.params, result, { bestHead: this.bestHead() });
+    if (d.health === 'failure') node.failed('member', d.outcome === 'ok' ? 'node_state' : d.outcome, d.detail ?? d.outcome, read);
+    else node.succeeded('member');
+  }
+
+  private bestHead(): number | undefined {
+    let best: number | undefined;
+    for (const n of this.nodes) if (n.live && n.head && (best === undefined || n.head.number > best)) best = n.head.number;
+    return best;
   }
 
   private readFinalized(node: PoolNode, result: AttemptResult | undefined): number | undefined {
     if (result === undefined) return undefined; // not asked: this node does not know "finalized"
     if (result.ok && result.outcome.kind === 'error') {
       // Throttled or busy says nothing about "finalized"; any other error means the node does not know the tag.
-      if (classifyRpcError(result.outcome.error).hurtsHealth) return node.finalized;
+      if (classifyRpcError(result.outcome.error).transient) return node.finalized;
       this.skipFinalized.set(node, FINALIZED_RETRY_POLLS);
       return undefined;
     }
     if (!result.ok) return node.finalized; // a glitch on the side call: keep what we knew
     const block = readBlock(result);
-    return typeof block === 'string' ? undefined : block.number;
+    return 'failure' in block ? undefined : block.number;
   }
 
   /** Recompute every node's lag against the best live head, and move nodes in and out of rotation. */
@@ -177,16 +196,16 @@ export class HeadTracker {
   }
 }
 
-/** The block of an eth_getBlockByNumber answer, or a short reason why there is none. */
-function readBlock(result: AttemptResult): PolledBlock | string {
-  if (!result.ok) return result.detail;
-  if (result.outcome.kind === 'error') return `rpc ${result.outcome.error.code} on eth_getBlockByNumber`;
+/** The block of an eth_getBlockByNumber answer, or why there is none. */
+function readBlock(result: AttemptResult): PolledBlock | { failure: FailureClass; detail: string } {
+  if (!result.ok) return { failure: result.failure, detail: result.detail };
+  if (result.outcome.kind === 'error') return { failure: 'node_state', detail: `rpc ${result.outcome.error.code} on eth_getBlockByNumber` };
   const value = result.outcome.value;
-  if (value === null || typeof value !== 'object') return 'no block in the answer';
+  if (value === null || typeof value !== 'object') return { failure: 'malformed', detail: 'no block in the answer' };
   const fields = value as Record<string, unknown>;
   const n = blockNumber(fields.number);
-  if (n === undefined) return 'block without a readable number';
-  if (readHash(fields.hash) === undefined) return 'block without a hash';
+  if (n === undefined) return { failure: 'malformed', detail: 'block without a readable number' };
+  if (readHash(fields.hash) === undefined) return { failure: 'malformed', detail: 'block without a hash' };
   const hash = fields.hash as string;
   const { parentHash } = fields;
   return typeof parentHash === 'string' ? { number: n, hash, parentHash } : { number: n, hash };

@@ -1,17 +1,14 @@
-// The nodes of one network behind one call(): the healthy node of highest priority first, then
-// retry or fail over by failure class, never waiting on a node known to be dead.
+// The nodes of one network behind one call(): their clients and breakers, the head tracker that polls them,
+// the best head for the cache, and /status. How one call goes across them is call.ts.
 import type { NetworkConfig, UpstreamConfig } from './config.ts';
 import type { Emitter, InternalErrorEvent } from '../common/bus.ts';
 import { systemClock, type Clock } from '../common/clock.ts';
-import type { FailureClass, UpstreamEvent } from './events.ts';
-import { UpstreamUnavailableError, truncate } from '../rpc/errors.ts';
+import type { UpstreamEvent } from './events.ts';
 import type { CallOutcome } from '../rpc/types.ts';
-import { methodSpec } from '../evm/methods.ts';
-import { decide, repeatable } from './classify.ts';
+import { callPool, type CallContext } from './call.ts';
 import { HeadTracker } from './headTracker.ts';
 import { UpstreamNode } from './node.ts';
 import { PoolNode } from './poolNode.ts';
-import { pickNode } from './select.ts';
 
 export interface PoolHead {
   number: number;
@@ -26,6 +23,10 @@ export interface NodeStatus {
   finalized?: number;
   lag?: number;
   lastError?: string;
+  /** Why it is out of rotation: breaker_open or lagging. */
+  reason?: string;
+  /** The failures that opened its breaker, or how far behind it is. */
+  detail?: string;
   breaker: 'closed' | 'open' | 'half_open';
   /** Consecutive failures while the breaker is closed (absent when 0): such a node is tried after clean ones. */
   recentFailures?: number;
@@ -34,11 +35,12 @@ export interface NodeStatus {
 export class NodePool {
   private readonly nodes: PoolNode[];
   private readonly tracker: HeadTracker;
+  private readonly context: CallContext;
 
   constructor(
-    private readonly net: NetworkConfig,
-    private readonly upstream: UpstreamConfig,
-    private readonly bus: Emitter<UpstreamEvent | InternalErrorEvent>,
+    net: NetworkConfig,
+    upstream: UpstreamConfig,
+    bus: Emitter<UpstreamEvent | InternalErrorEvent>,
     /** Times the breakers' cooldowns. */
     now: Clock = systemClock,
   ) {
@@ -48,7 +50,8 @@ export class NodePool {
       maxCooldownMs: upstream.breakerMaxCooldownMs,
       now,
     };
-    this.nodes = net.nodes.map((cfg, i) => new PoolNode(new UpstreamNode(net.network, cfg), i, breaker, bus, net.network));
+    this.nodes = net.nodes.map((cfg, i) => new PoolNode(new UpstreamNode(net.network, cfg), i, breaker, bus, net.network, now));
+    this.context = { network: net.network, nodes: this.nodes, settings: upstream, bus, now, bestHead: () => this.head()?.number };
     this.tracker = new HeadTracker(
       net.network,
       this.nodes,
@@ -68,65 +71,8 @@ export class NodePool {
     for (const n of this.nodes) n.client.close();
   }
 
-  async call(method: string, params: unknown, ctx: { requestId: string }): Promise<CallOutcome> {
-    const network = this.net.network;
-    const logsTimeout = methodSpec(method)?.timeout === 'logs';
-    const tried = new Set<PoolNode>();
-    const noRepeat = new Set<PoolNode>();
-    let attempts = 0;
-    let previous: { node: PoolNode; reason: FailureClass } | undefined;
-    // The last JSON-RPC answer we moved past: if no node does better, it is the honest answer.
-    let fallback: CallOutcome | undefined;
-    while (attempts < this.upstream.maxAttempts) {
-      const node = pickNode(this.nodes, tried, noRepeat);
-      if (!node) break;
-      if (previous) {
-        this.bus.emit({ type: 'upstream.failover', requestId: ctx.requestId, network, method, from: previous.node.name, to: node.name, reason: previous.reason });
-      }
-      attempts++;
-      const timeoutMs = logsTimeout ? this.upstream.getLogsTimeoutMs : (node.client.timeoutMs ?? this.upstream.timeoutMs);
-      const startTime = Date.now();
-      const t0 = performance.now();
-      const result = await node.client.attempt(method, params, timeoutMs);
-      const durationMs = performance.now() - t0;
-      const d = decide(method, params, result, { bestHead: this.head()?.number });
-      this.bus.emit({
-        type: 'upstream.attempt',
-        requestId: ctx.requestId,
-        network,
-        node: node.name,
-        method,
-        attempt: attempts,
-        outcome: d.outcome,
-        ...(d.errorCode === undefined ? {} : { errorCode: d.errorCode }),
-        ...(!result.ok && result.httpStatus !== undefined ? { httpStatus: result.httpStatus } : {}),
-        durationMs,
-        startTime,
-        ...(d.detail === undefined ? {} : { detail: d.detail }),
-      });
-      if (d.health === 'failure') node.failed(d.detail);
-      else node.succeeded();
-      if (result.ok && d.next === 'return') return result.outcome;
-      if (result.ok) fallback = result.outcome;
-      tried.add(node);
-      if (!repeatable(d.outcome)) noRepeat.add(node);
-      previous = { node, reason: d.outcome === 'ok' ? 'node_state' : d.outcome };
-      if (d.next === 'stop') {
-        this.exhausted(ctx.requestId, method, attempts, 'all_attempts_failed');
-        throw new UpstreamUnavailableError(
-          `The ${network} node did not confirm ${truncate(method, 64)} (${d.outcome}); the transaction may have been sent: check before sending it again`,
-        );
-      }
-    }
-    if (fallback) return fallback;
-    if (attempts === 0) {
-      this.exhausted(ctx.requestId, method, 0, 'no_healthy_node');
-      throw new UpstreamUnavailableError(`No ${network} node is available right now (all ${this.nodes.length} out of rotation); try again shortly`);
-    }
-    this.exhausted(ctx.requestId, method, attempts, 'all_attempts_failed');
-    throw new UpstreamUnavailableError(
-      `No ${network} node could answer ${truncate(method, 64)} after ${attempts} attempt${attempts === 1 ? '' : 's'} (last: ${previous?.reason ?? 'none'})`,
-    );
+  call(method: string, params: unknown, ctx: { requestId: string }): Promise<CallOutcome> {
+    return callPool(this.context, method, params, ctx.requestId);
   }
 
   /** The best head among nodes in rotation, with the highest finalized block any of them reports (never above that head). */
@@ -146,7 +92,10 @@ export class NodePool {
 
   status(): NodeStatus[] {
     return this.nodes.map((n) => {
-      const s: NodeStatus = { name: n.name, healthy: n.health().healthy, breaker: n.breakerState() };
+      const health = n.health();
+      const s: NodeStatus = { name: n.name, healthy: health.healthy, breaker: n.breakerState() };
+      if (!health.healthy) s.reason = health.reason;
+      if (health.detail !== undefined) s.detail = health.detail;
       if (n.head) s.head = n.head.number;
       if (n.finalized !== undefined) s.finalized = n.finalized;
       if (n.lag !== undefined) s.lag = n.lag;
@@ -158,9 +107,5 @@ export class NodePool {
 
   healthyCount(): number {
     return this.nodes.filter((n) => n.health().healthy).length;
-  }
-
-  private exhausted(requestId: string, method: string, attempts: number, reason: 'no_healthy_node' | 'all_attempts_failed'): void {
-    this.bus.emit({ type: 'upstream.exhausted', requestId, network: this.net.network, method, attempts, reason });
   }
 }

@@ -1,0 +1,133 @@
+// The fault matrix, node side: for each way a node fails, what the member sees (every read answered while
+// another node can answer; a fast -32002 when none can) and what the operator sees (the node.health event
+// with its cause, the metrics, the log line).
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { waitFor, type TestGateway } from '../helpers/gateway.ts';
+import type { Misbehaviour } from '../helpers/fakeNode.ts';
+import { faultGateway, freshRead, nodeLines, readsThatFailed, series } from './faults_support.ts';
+
+const unhealthy = (tg: TestGateway, node: string) => tg.of('node.health').filter((e) => e.node === node && !e.healthy);
+
+test('node refuses connections: every read answered by the other node; the operator sees breaker_open after connect failures', async () => {
+  const tg = await faultGateway({ l2Nodes: 2 });
+  try {
+    await tg.fronts[0]!.close(); // the node's port: nothing listens any more
+    assert.equal(await readsThatFailed(tg, 'a', 10), []);
+    await waitFor(() => unhealthy(tg, 'l2node0').length > 0, 5000, 'l2node0 out of rotation');
+    // A poll in flight when the port closed may have been reset (transport) before the refusals began.
+    assert.match(unhealthy(tg, 'l2node0')[0]!.detail ?? '', /^after \d+ (× connect|failures).*connect failed: ECONNREFUSED$/);
+    assert.is(series(await tg.metrics(), 'gateway_node_up', { node: 'l2node0' }), 0);
+    assert.match(String(nodeLines(tg, 'node health changed', 'l2node0').at(-1)?.detail), /connect/);
+  } finally {
+    await tg.stop();
+  }
+});
+
+const ANSWERS: Array<[string, Misbehaviour, string, RegExp]> = [
+  ['HTTP 5xx', { kind: 'status', status: 502 }, 'http_5xx', /HTTP 502/],
+  ['HTTP 429', { kind: 'status', status: 429 }, 'http_429', /HTTP 429/],
+  ['HTTP 200 with an HTML body', { kind: 'garbage' }, 'malformed', /not JSON/],
+  ['truncated JSON', { kind: 'truncated' }, 'malformed', /not JSON/],
+  ['"header not found" (a node behind)', { kind: 'rpcError', code: -32000, message: 'header not found' }, 'node_state', /rpc -32000/],
+];
+for (const [what, act, outcome, detail] of ANSWERS) {
+  test(`node answers ${what} to members: every read answered; it leaves rotation with the cause; attempts counted by outcome`, async () => {
+    // A failing node is tried after clean ones for a while (five cooldowns), then again: its third failure opens it.
+    const tg = await faultGateway({ l2Nodes: 2, env: { BREAKER_COOLDOWN_MS: '100' } });
+    try {
+      tg.fronts[0]!.misbehave({ membersOnly: true, act });
+      const started = Date.now();
+      for (let i = 0; unhealthy(tg, 'l2node0').length === 0; i++) {
+        assert.ok(Date.now() - started < 10_000, 'out of rotation within 10 s');
+        assert.is((await freshRead(tg, 'b', i)).result, '0x0', `read ${i} answered`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      const out = unhealthy(tg, 'l2node0');
+      assert.match(out[0]!.detail ?? '', new RegExp(`^after \\d+ × ${outcome}: .*${detail.source}`));
+      const scrape = await tg.metrics();
+      assert.ok(series(scrape, 'gateway_upstream_attempts_total', { node: 'l2node0', outcome }) >= 1);
+      assert.is(series(scrape, 'gateway_node_up', { node: 'l2node0' }), 0);
+      assert.ok(nodeLines(tg, 'node health changed', 'l2node0').some((l) => l.healthy === false && String(l.detail).includes(outcome)));
+      assert.equal(tg.gw.pools.l2!.status()[0]!.reason, 'breaker_open');
+    } finally {
+      await tg.stop();
+    }
+  });
+}
+
+test('node fails members while its head polls succeed: it leaves rotation and stays out; reads stop going to it first', async () => {
+  const tg = await faultGateway({ l2Nodes: 2, env: { BREAKER_COOLDOWN_MS: '100' } });
+  try {
+    tg.fronts[0]!.misbehave({ membersOnly: true, act: { kind: 'rpcError', code: -32000, message: 'header not found' } });
+    const failed: unknown[] = [];
+    for (let i = 0; i < 30; i++) {
+      const r = await freshRead(tg, 'c', i);
+      if (r.result !== '0x0') failed.push(r);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.equal(failed, []);
+    const firstTries = tg.of('upstream.attempt').filter((e) => e.method === 'eth_getTransactionCount' && e.attempt === 1);
+    const onBad = firstTries.filter((e) => e.node === 'l2node0').length;
+    assert.ok(onBad <= 3, `${onBad} of 30 reads tried the bad node first`);
+    await new Promise((r) => setTimeout(r, 1500)); // polls keep succeeding; trials replay a member's read, and fail
+    assert.is(tg.gw.pools.l2!.status()[0]!.healthy, false, 'successful polls did not bring it back');
+    assert.ok(tg.fronts[0]!.received.some((c) => c.method === 'eth_getTransactionCount'), 'its trials are members\' reads');
+    tg.fronts[0]!.reset();
+    await waitFor(() => tg.gw.pools.l2!.status()[0]!.healthy, 10_000, 'back once members\' reads succeed there');
+  } finally {
+    await tg.stop();
+  }
+});
+
+test('a lone node resets 3 requests in a row, then works: all 20 reads answered, none refused', async () => {
+  const tg = await faultGateway({ l2Nodes: 1 });
+  try {
+    tg.fronts[0]!.misbehave({ membersOnly: true, times: 3, act: { kind: 'reset' } });
+    assert.equal(await readsThatFailed(tg, 'd', 20), []);
+    const first = tg.of('upstream.attempt').filter((e) => e.network === 'l2' && e.method === 'eth_getTransactionCount');
+    assert.equal(first.slice(0, 4).map((e) => e.outcome), ['transport', 'transport', 'transport', 'ok'], 'the first read rode the blip out');
+    assert.is(tg.gw.pools.l2!.status()[0]!.healthy, true);
+  } finally {
+    await tg.stop();
+  }
+});
+
+test('a lone node down, then back: members get a fast -32002 only while it is down, and the first read after it returns is answered', async () => {
+  const tg = await faultGateway({ l2Nodes: 1, env: { BREAKER_COOLDOWN_MS: '2000', BREAKER_MAX_COOLDOWN_MS: '60000' } });
+  try {
+    await tg.l2[0]!.kill();
+    const downSince = Date.now();
+    let refusedAfter = 0;
+    while (Date.now() - downSince < 3000) {
+      const started = Date.now();
+      const r = await freshRead(tg, 'e', Date.now() % 1000);
+      assert.is(r.error?.code, -32002, 'nothing answers while it is down');
+      assert.ok(Date.now() - started < 1000, 'and the member learns it fast');
+      refusedAfter++;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    assert.ok(refusedAfter > 3);
+    await tg.l2[0]!.restart();
+    const r = await freshRead(tg, 'e', 999);
+    assert.is(r.result, '0x0', 'answered at once: a breaker alone never refuses a call a node could answer');
+    await waitFor(() => tg.gw.pools.l2!.status()[0]!.healthy, 2000, 'back in rotation within a poll interval');
+  } finally {
+    await tg.stop();
+  }
+});
+
+test('node falls behind: out of rotation as lagging, with how far behind; reads go to the node at the head', async () => {
+  const tg = await faultGateway({ l2Nodes: 2, env: { L2_LAG_THRESHOLD: '5' } });
+  try {
+    await tg.l2[1]!.rpc('anvil_mine', ['0x40']);
+    await waitFor(() => unhealthy(tg, 'l2node0').some((e) => e.reason === 'lagging'), 5000, 'l2node0 lagging');
+    assert.match(unhealthy(tg, 'l2node0').find((e) => e.reason === 'lagging')!.detail ?? '', /^\d+ blocks behind the best node \(threshold 5\)$/);
+    assert.is((await tg.rpc('eth_blockNumber')).result, await tg.l2[1]!.rpc('eth_blockNumber'));
+    assert.equal(tg.gw.pools.l2!.status()[0]!.reason, 'lagging');
+  } finally {
+    await tg.stop();
+  }
+});
+
+test.run();
