@@ -2,7 +2,7 @@
 // The environment wins. Every default runs. Each module declares the settings it takes (upstream/config.ts,
 // portal/config.ts, membership/config.ts...); this file reads them all and is imported only by the root.
 import { readFileSync } from 'node:fs';
-import { ConfigError, envBool as bool, envInt as int, envList as list, type Env } from './common/env.ts';
+import { ConfigError, envBool as bool, envInt as int, envList as list, envRatio, type Env } from './common/env.ts';
 import type { Network } from './common/network.ts';
 import { DEFAULT_DENY } from './evm/methods.ts';
 import { loadMembershipConfig, type MembershipConfig } from './membership/config.ts';
@@ -101,6 +101,12 @@ export function loadConfig(env: Env = process.env): Config {
       retryBackoffMs: int(env, 'RETRY_BACKOFF_MS', 50, 0, 10_000),
       lastResortTimeoutMs: int(env, 'LAST_RESORT_TIMEOUT_MS', 1000, 50, 120_000),
       lastResortDeadlineMs: int(env, 'LAST_RESORT_DEADLINE_MS', 2000, 50, 120_000),
+      hedge: {
+        enabled: bool(env, 'HEDGE_ENABLED', true),
+        minDelayMs: int(env, 'HEDGE_MIN_DELAY_MS', 50, 1, 60_000),
+        maxDelayMs: int(env, 'HEDGE_MAX_DELAY_MS', 500, 1, 60_000),
+        maxShare: envRatio(env, 'HEDGE_MAX_SHARE', 0.1),
+      },
     },
     cache: {
       enabled: bool(env, 'CACHE_ENABLED', true),
@@ -126,6 +132,9 @@ export function loadConfig(env: Env = process.env): Config {
     portal: loadPortalConfig(env),
     membership: loadMembershipConfig(env),
   };
+  if (config.upstream.hedge.maxDelayMs < config.upstream.hedge.minDelayMs) {
+    throw new ConfigError('HEDGE_MAX_DELAY_MS', 'must be at least HEDGE_MIN_DELAY_MS');
+  }
   if (config.upstream.breakerMaxCooldownMs < config.upstream.breakerCooldownMs) {
     throw new ConfigError('BREAKER_MAX_COOLDOWN_MS', 'must be at least BREAKER_COOLDOWN_MS');
   }

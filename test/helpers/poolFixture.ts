@@ -15,6 +15,7 @@ export function fastUpstream(over: Partial<Config['upstream']> = {}): Config['up
     retryBackoffMs: 20,
     lastResortTimeoutMs: 500,
     lastResortDeadlineMs: 1000,
+    hedge: { enabled: true, minDelayMs: 50, maxDelayMs: 300, maxShare: 0.1 },
     ...over,
   };
 }

@@ -77,6 +77,9 @@ function emitEverything(bus: EventBus): void {
   bus.emit({ type: 'access.denied', requestId: 'r3', network: 'l1', reason: 'unknown_key' });
   bus.emit({ type: 'request.completed', requestId: 'r3', network: 'l1', method: 'invalid', httpStatus: 401, errorCode: -32001, durationMs: 1 });
   bus.emit({ type: 'upstream.exhausted', requestId: 'r4', network: 'l1', method: 'eth_blockNumber', attempts: 0, reason: 'no_healthy_node' });
+  bus.emit({ type: 'upstream.hedge', requestId: 'r5', network: 'l2', method: 'eth_call', from: 'node-a', to: 'node-b', delayMs: 120 });
+  bus.emit({ type: 'upstream.attempt', requestId: 'r5', network: 'l2', node: 'node-a', method: 'eth_call', attempt: 1, outcome: 'cancelled', durationMs: 130, startTime: now - 20 });
+  bus.emit({ type: 'upstream.attempt', requestId: 'r6', network: 'l1', node: 'node-c', method: 'eth_call', attempt: 1, outcome: 'connect', durationMs: 1, startTime: now, lastResort: true });
   bus.emit({ type: 'node.health', network: 'l2', node: 'node-a', healthy: false, reason: 'breaker_open' });
   bus.emit({ type: 'node.health', network: 'l2', node: 'node-b', healthy: true, reason: 'ok' });
   bus.emit({ type: 'signin.attempt', purpose: 'key', outcome: 'ok', address: '0x01', variant: 'eip191/none', durationMs: 5 });
@@ -131,6 +134,9 @@ test('series values follow the events: calls, attempts, failovers, cache, denial
       'gateway_upstream_attempts_total{network="l2",node="node-b",outcome="ok"}': 1,
       'gateway_upstream_duration_seconds_count{network="l2",node="node-a"}': 1,
       'gateway_failovers_total{network="l2",from="node-a",to="node-b",reason="http_5xx"}': 1,
+      'gateway_hedges_total{network="l2",from="node-a",to="node-b"}': 1,
+      'gateway_last_resort_attempts_total{network="l1",node="node-c",outcome="connect"}': 1,
+      'gateway_upstream_attempts_total{network="l2",node="node-a",outcome="cancelled"}': 1,
       'gateway_upstream_exhausted_total{network="l1",reason="no_healthy_node"}': 1,
       'gateway_cache_lookups_total{network="l2",result="miss"}': 1,
       'gateway_cache_lookups_total{network="l2",result="hit"}': 1,

@@ -33,6 +33,15 @@ export function envBool(env: Env, name: string, fallback: boolean): boolean {
   throw new ConfigError(name, `must be true or false, got "${shown(raw)}"`);
 }
 
+/** A share from 0 to 1, written as a decimal (0, 0.25, 1). */
+export function envRatio(env: Env, name: string, fallback: number): number {
+  const raw = env[name]?.trim();
+  if (!raw) return fallback;
+  const n = /^\d*\.?\d+$/.test(raw) ? Number(raw) : NaN;
+  if (!(n >= 0 && n <= 1)) throw new ConfigError(name, `must be a number from 0 to 1, got "${shown(raw)}"`);
+  return n;
+}
+
 /** A comma-separated list; undefined when the variable is unset. */
 export function envList(raw: string | undefined): string[] | undefined {
   if (raw === undefined) return undefined;

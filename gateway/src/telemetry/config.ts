@@ -1,6 +1,6 @@
 // Typed, validated telemetry configuration from the environment. Every default runs with nothing set:
 // logs to stdout, metrics on :9464, no traces, no Loki.
-import { ConfigError, envBool as bool, envInt as int, httpUrl, type Env } from '../common/env.ts';
+import { ConfigError, envBool as bool, envInt as int, envRatio, httpUrl, type Env } from '../common/env.ts';
 import { DEFAULT_TRACE_SAMPLING, type TraceSampling } from './traceSampling.ts';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -56,7 +56,7 @@ export function loadTelemetryConfig(env: Env = process.env): TelemetryConfig {
     },
     statsTimeoutMs: int(env, 'STATS_TIMEOUT_MS', 1000, 10, 30_000),
     traceSampling: {
-      okRatio: ratio(env, 'TRACES_OK_RATIO', DEFAULT_TRACE_SAMPLING.okRatio),
+      okRatio: envRatio(env, 'TRACES_OK_RATIO', DEFAULT_TRACE_SAMPLING.okRatio),
       slowMs: int(env, 'TRACES_SLOW_MS', DEFAULT_TRACE_SAMPLING.slowMs, 0, 600_000),
     },
   };
@@ -72,15 +72,6 @@ function requestLogMode(env: Env): RequestLogMode {
   if (!raw) return 'errors';
   if (raw !== 'all' && raw !== 'errors') throw new ConfigError('LOG_REQUESTS', `must be all or errors, got "${raw.slice(0, 40)}"`);
   return raw;
-}
-
-/** A share from 0 to 1, written as a decimal (0, 0.25, 1). */
-function ratio(env: Env, name: string, fallback: number): number {
-  const raw = env[name]?.trim();
-  if (!raw) return fallback;
-  const n = /^\d*\.?\d+$/.test(raw) ? Number(raw) : NaN;
-  if (!(n >= 0 && n <= 1)) throw new ConfigError(name, `must be a number from 0 to 1, got "${raw.slice(0, 40)}"`);
-  return n;
 }
 
 function logLevel(env: Env): LogLevel {

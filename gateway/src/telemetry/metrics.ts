@@ -64,6 +64,8 @@ function eventInstruments(aggregates: Aggregates): (bus: EventBus) => () => void
   const attempts = aggregates.counter('gateway_upstream_attempts_total', 'Every attempt on a node.');
   const attemptDuration = histogram('gateway_upstream_duration_seconds', 'Duration of one attempt on one node.');
   const failovers = aggregates.counter('gateway_failovers_total', 'A call moved from one node to the next.');
+  const hedges = aggregates.counter('gateway_hedges_total', 'A read not answered within its hedge delay, also sent to the next node.');
+  const lastResort = aggregates.counter('gateway_last_resort_attempts_total', 'Attempts on a node out of rotation, because no node in rotation was left.');
   const exhausted = aggregates.counter('gateway_upstream_exhausted_total', 'Calls no node could answer.');
   const cacheLookups = aggregates.counter('gateway_cache_lookups_total', 'Cache lookups.');
   const denied = aggregates.counter('gateway_access_denied_total', 'Requests refused at the key check.');
@@ -91,11 +93,14 @@ function eventInstruments(aggregates: Aggregates): (bus: EventBus) => () => void
       ),
       bus.on('upstream.attempt', (e) => {
         attempts.add(`${e.network}\n${e.node}\n${e.outcome}`, () => ({ network: e.network, node: e.node, outcome: e.outcome }));
-        attemptDuration.record(`${e.network}\n${e.node}`, () => ({ network: e.network, node: e.node }), e.durationMs / 1000);
+        if (e.lastResort) lastResort.add(`${e.network}\n${e.node}\n${e.outcome}`, () => ({ network: e.network, node: e.node, outcome: e.outcome }));
+        // A cancelled hedge loser was cut short: its time is not how long the node takes to answer.
+        if (e.outcome !== 'cancelled') attemptDuration.record(`${e.network}\n${e.node}`, () => ({ network: e.network, node: e.node }), e.durationMs / 1000);
       }),
       bus.on('upstream.failover', (e) =>
         failovers.add(`${e.network}\n${e.from}\n${e.to}\n${e.reason}`, () => ({ network: e.network, from: e.from, to: e.to, reason: e.reason })),
       ),
+      bus.on('upstream.hedge', (e) => hedges.add(`${e.network}\n${e.from}\n${e.to}`, () => ({ network: e.network, from: e.from, to: e.to }))),
       bus.on('upstream.exhausted', (e) => exhausted.add(`${e.network}\n${e.reason}`, () => ({ network: e.network, reason: e.reason }))),
       bus.on('signin.attempt', (e) => signIns.add(`${e.purpose}\n${e.outcome}`, () => ({ purpose: e.purpose, outcome: e.outcome }))),
       bus.on('cache.lookup', (e) => cacheLookups.add(`${e.network}\n${e.result}`, () => ({ network: e.network, result: e.result }))),

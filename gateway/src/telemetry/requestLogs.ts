@@ -15,6 +15,7 @@ interface RequestFacts {
   cache?: string;
   denyReason?: string;
   attempts: number;
+  hedges: number;
   calls: number;
   callErrors: number;
 }
@@ -47,6 +48,7 @@ export class RequestLogs {
       }),
       bus.on('cache.lookup', (e) => void (this.of(e.requestId, e.network).cache = e.result)),
       bus.on('upstream.attempt', (e) => this.attempt(e)),
+      bus.on('upstream.hedge', (e) => void this.of(e.requestId, e.network).hedges++),
       bus.on('upstream.failover', (e) =>
         this.log.warn(
           { ...this.trace(e.requestId), request_id: e.requestId, network: e.network, method: safeText(e.method, 64), from: e.from, to: e.to, reason: e.reason },
@@ -141,6 +143,7 @@ export class RequestLogs {
         node: f?.node,
         cache: f?.cache,
         attempts: f?.attempts || undefined,
+        hedged: f?.hedges ? true : undefined,
         calls: batch ? f?.calls : undefined,
         call_errors: batch ? f?.callErrors : undefined,
       },
@@ -162,7 +165,7 @@ export class RequestLogs {
       if (this.facts.size < this.limits.maxOpen && now - old.seenAt <= this.limits.maxAgeMs) break;
       this.facts.delete(id);
     }
-    f = { network, seenAt: now, attempts: 0, calls: 0, callErrors: 0 };
+    f = { network, seenAt: now, attempts: 0, hedges: 0, calls: 0, callErrors: 0 };
     this.facts.set(requestId, f);
     return f;
   }

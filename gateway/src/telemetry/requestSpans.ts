@@ -1,5 +1,5 @@
 // Turns request events into spans: one SERVER span per traced HTTP request, one CLIENT child span per
-// upstream attempt, span events for cache lookups, failovers, exhaustion and denials. While a request is
+// upstream attempt, span events for cache lookups, failovers, hedges, exhaustion and denials. While a request is
 // open only a plain record is kept; its completion decides (traceSampling.ts) whether spans are built,
 // retroactively with the times things happened. An untraced request creates no SDK object at all.
 // The completion is handed in by telemetry/index.ts (complete), which passes the decision on to the log line.
@@ -51,6 +51,7 @@ export class RequestSpans {
       bus.on('cache.lookup', (e) => this.step(e)),
       bus.on('upstream.attempt', (e) => this.step(e)),
       bus.on('upstream.failover', (e) => this.step(e, true)),
+      bus.on('upstream.hedge', (e) => this.step(e, true)),
       bus.on('upstream.exhausted', (e) => this.step(e, true)),
     ];
     return () => offs.forEach((off) => off());
@@ -132,4 +133,4 @@ export class RequestSpans {
   }
 }
 
-type RequestStepEvent = EventOf<'cache.lookup' | 'upstream.attempt' | 'upstream.failover' | 'upstream.exhausted'>;
+type RequestStepEvent = EventOf<'cache.lookup' | 'upstream.attempt' | 'upstream.failover' | 'upstream.hedge' | 'upstream.exhausted'>;

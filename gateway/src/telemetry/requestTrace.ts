@@ -11,7 +11,7 @@ import { randomTraceIds, type ServerSpanIdGenerator, type TraceIds } from './tra
 /** Something that happened during the request, kept with the time it was seen. */
 export type RequestStep = {
   at: number;
-  event: EventOf<'cache.lookup' | 'upstream.attempt' | 'upstream.failover' | 'upstream.exhausted' | 'access.denied'>;
+  event: EventOf<'cache.lookup' | 'upstream.attempt' | 'upstream.failover' | 'upstream.hedge' | 'upstream.exhausted' | 'access.denied'>;
 };
 
 export interface RequestRecord {
@@ -88,6 +88,13 @@ export function replayRequest(
           at,
         );
         break;
+      case 'upstream.hedge':
+        span.addEvent(
+          SpanEventName.Hedge,
+          { [Attr.RpcMethod]: safeText(e.method, 64), [Attr.FailoverFrom]: e.from, [Attr.FailoverTo]: e.to, [Attr.HedgeDelayMs]: e.delayMs },
+          at,
+        );
+        break;
       case 'upstream.exhausted':
         span.addEvent(SpanEventName.Exhausted, { [Attr.RpcMethod]: safeText(e.method, 64), [Attr.Attempts]: e.attempts, [Attr.ExhaustedReason]: e.reason }, at);
         break;
@@ -115,8 +122,9 @@ function attemptSpan(tracer: Tracer, ctx: Context, e: EventOf<'upstream.attempt'
   };
   if (e.errorCode !== undefined) attributes[Attr.RpcJsonrpcErrorCode] = e.errorCode;
   if (e.httpStatus !== undefined) attributes[Attr.HttpResponseStatusCode] = e.httpStatus;
+  if (e.lastResort) attributes[Attr.LastResort] = true;
   const span = tracer.startSpan(method, { kind: SpanKind.CLIENT, startTime, attributes }, ctx);
-  if (e.outcome !== 'ok') {
+  if (e.outcome !== 'ok' && e.outcome !== 'cancelled') {
     span.setAttribute(Attr.ErrorType, e.outcome);
     span.setStatus({ code: SpanStatusCode.ERROR, message: e.detail === undefined ? e.outcome : safeText(e.detail, 200) });
   }

@@ -28,12 +28,15 @@ export const Attr = {
   FailoverTo: 'gateway.failover.to',
   FailoverReason: 'gateway.failover.reason',
   ExhaustedReason: 'gateway.exhausted.reason',
+  HedgeDelayMs: 'gateway.hedge.delay_ms',
+  LastResort: 'gateway.last_resort',
   Abandoned: 'gateway.abandoned',
 } as const;
 
 export const SpanEventName = {
   CacheLookup: 'gateway.cache.lookup',
   Failover: 'gateway.failover',
+  Hedge: 'gateway.hedge',
   Exhausted: 'gateway.upstream.exhausted',
   AccessDenied: 'gateway.access.denied',
 } as const;

@@ -1,6 +1,7 @@
-// One member call across a pool's nodes: the best node in rotation first; on a failure worth it, the next one;
-// a node that is the only one left is tried again after a short backoff (a blip is not an outage); and when no
-// node in rotation is left, the others as a last resort, most recently answering first, within a short deadline.
+// One member call across a pool's nodes: the best node in rotation first; a read not answered within its node's
+// hedge delay also goes to the next node, first good answer wins; on a failure worth it, the next node; a node
+// that is the only one left is tried again after a short backoff (a blip is not an outage); and when no node in
+// rotation is left, the others as a last resort, most recently answering first, within a short deadline.
 // `-32002` therefore means "every attempt failed", never "a breaker said no without trying".
 import type { Emitter, InternalErrorEvent } from '../common/bus.ts';
 import type { Clock } from '../common/clock.ts';
@@ -10,8 +11,9 @@ import { UpstreamUnavailableError, truncate } from '../rpc/errors.ts';
 import type { CallOutcome } from '../rpc/types.ts';
 import { decide, repeatable, type AttemptResult } from './classify.ts';
 import type { UpstreamConfig } from './config.ts';
-import type { FailureClass, UpstreamEvent } from './events.ts';
-import type { PoolNode } from './poolNode.ts';
+import type { AttemptOutcome, FailureClass, UpstreamEvent } from './events.ts';
+import { hedgeDelay, type HedgeBudget } from './hedge.ts';
+import type { LatencyClass, PoolNode } from './poolNode.ts';
 import { pickLastResort, pickNode } from './select.ts';
 
 export interface CallContext {
@@ -20,6 +22,7 @@ export interface CallContext {
   settings: UpstreamConfig;
   bus: Emitter<UpstreamEvent | InternalErrorEvent>;
   now: Clock;
+  budget: HedgeBudget;
   /** The pool's best head, to tell "this node is behind" from "no such block". */
   bestHead(): number | undefined;
 }
@@ -28,92 +31,166 @@ interface Attempted {
   node: PoolNode;
   result: AttemptResult;
   next: 'return' | 'retry' | 'stop';
-  outcome: ReturnType<typeof decide>['outcome'];
+  outcome: AttemptOutcome;
+}
+
+interface Call {
+  c: CallContext;
+  method: string;
+  params: unknown;
+  requestId: string;
+  cls: LatencyClass;
+  read: boolean;
+  attempts: number;
+  attemptsOn: Map<PoolNode, number>;
+  noRepeat: Set<PoolNode>;
 }
 
 export async function callPool(c: CallContext, method: string, params: unknown, requestId: string): Promise<CallOutcome> {
   const { settings, network } = c;
-  const logsTimeout = methodSpec(method)?.timeout === 'logs';
-  const attemptsOn = new Map<PoolNode, number>();
-  const noRepeat = new Set<PoolNode>();
-  let attempts = 0;
+  const spec = methodSpec(method);
+  const call: Call = {
+    c,
+    method,
+    params,
+    requestId,
+    cls: spec?.timeout === 'logs' ? 'logs' : 'default',
+    read: !spec?.write,
+    attempts: 0,
+    attemptsOn: new Map(),
+    noRepeat: new Set(),
+  };
+  if (call.read) c.budget.earn();
   let previous: { node: PoolNode; reason: FailureClass } | undefined;
   // The last JSON-RPC answer we moved past: if no node does better, it is the honest answer.
   let fallback: CallOutcome | undefined;
   let lastResortEnds: number | undefined;
-  while (attempts < settings.maxAttempts) {
-    const tried = new Set(attemptsOn.keys());
-    let node = pickNode(c.nodes, tried, noRepeat);
-    let timeoutMs = logsTimeout ? settings.getLogsTimeoutMs : (node?.client.timeoutMs ?? settings.timeoutMs);
+  while (call.attempts < settings.maxAttempts) {
+    const tried = new Set(call.attemptsOn.keys());
+    let node = pickNode(c.nodes, tried, call.noRepeat, settings.hedge.minDelayMs);
+    let timeoutMs = node ? timeoutFor(call, node) : 0;
     let lastResort = false;
     if (!node) {
-      node = pickLastResort(c.nodes, tried, noRepeat);
+      node = pickLastResort(c.nodes, tried, call.noRepeat);
       lastResortEnds ??= c.now() + settings.lastResortDeadlineMs;
       const left = lastResortEnds - c.now();
       if (!node || left <= 0) break;
       lastResort = true;
-      const own = logsTimeout ? settings.getLogsTimeoutMs : (node.client.timeoutMs ?? settings.timeoutMs);
-      timeoutMs = Math.max(1, Math.min(own, settings.lastResortTimeoutMs, left));
+      timeoutMs = Math.max(1, Math.min(timeoutFor(call, node), settings.lastResortTimeoutMs, left));
     }
-    const repeats = attemptsOn.get(node) ?? 0;
+    const repeats = call.attemptsOn.get(node) ?? 0;
     if (repeats > 0) await sleep(settings.retryBackoffMs * 2 ** (repeats - 1)); // a blip passes; a dead node costs little
     if (previous) c.bus.emit({ type: 'upstream.failover', requestId, network, method, from: previous.node.name, to: node.name, reason: previous.reason });
-    attempts++;
-    attemptsOn.set(node, repeats + 1);
-    const a = await attempt(c, node, method, params, timeoutMs, { requestId, attempt: attempts, lastResort });
-    if (a.result.ok && a.next === 'return') return a.result.outcome;
-    if (a.result.ok) fallback = a.result.outcome;
-    if (!repeatable(a.outcome)) noRepeat.add(node);
-    previous = { node, reason: a.outcome === 'ok' ? 'node_state' : a.outcome };
-    if (a.next === 'stop') {
-      exhausted(c, requestId, method, attempts, 'all_attempts_failed');
-      throw new UpstreamUnavailableError(
-        `The ${network} node did not confirm ${truncate(method, 64)} (${a.outcome}); the transaction may have been sent: check before sending it again`,
-      );
+    const results = await attemptHedged(call, node, timeoutMs, lastResort);
+    const good = results.find((a) => a.result.ok && a.next === 'return');
+    if (good?.result.ok) return good.result.outcome;
+    for (const a of results) {
+      if (a.outcome === 'cancelled') continue;
+      if (a.result.ok) fallback = a.result.outcome;
+      if (!repeatable(a.outcome)) call.noRepeat.add(a.node);
+      previous = { node: a.node, reason: a.outcome === 'ok' ? 'node_state' : a.outcome };
+      if (a.next === 'stop') {
+        exhausted(c, requestId, method, call.attempts, 'all_attempts_failed');
+        throw new UpstreamUnavailableError(
+          `The ${network} node did not confirm ${truncate(method, 64)} (${a.outcome}); the transaction may have been sent: check before sending it again`,
+        );
+      }
     }
   }
   if (fallback) return fallback;
-  if (attempts === 0) {
+  if (call.attempts === 0) {
     exhausted(c, requestId, method, 0, 'no_healthy_node');
     throw new UpstreamUnavailableError(`No ${network} node is configured to answer; try again shortly`);
   }
-  exhausted(c, requestId, method, attempts, 'all_attempts_failed');
+  exhausted(c, requestId, method, call.attempts, 'all_attempts_failed');
   throw new UpstreamUnavailableError(
-    `No ${network} node could answer ${truncate(method, 64)} after ${attempts} attempt${attempts === 1 ? '' : 's'} (last: ${previous?.reason ?? 'none'})`,
+    `No ${network} node could answer ${truncate(method, 64)} after ${call.attempts} attempt${call.attempts === 1 ? '' : 's'} (last: ${previous?.reason ?? 'none'})`,
   );
 }
 
-/** One attempt on one node: its event, and its outcome counted toward the node's health as a member's. */
-async function attempt(
-  c: CallContext,
-  node: PoolNode,
-  method: string,
-  params: unknown,
-  timeoutMs: number,
-  at: { requestId: string; attempt: number; lastResort: boolean },
-): Promise<Attempted> {
+function timeoutFor(call: Call, node: PoolNode): number {
+  const s = call.c.settings;
+  return call.cls === 'logs' ? s.getLogsTimeoutMs : (node.client.timeoutMs ?? s.timeoutMs);
+}
+
+/**
+ * An attempt on `first`; a read not answered within the node's hedge delay also goes to the next node in rotation
+ * (when the budget allows), and the first good answer wins: the other attempt is cancelled, and counts for nothing.
+ */
+async function attemptHedged(call: Call, first: PoolNode, timeoutMs: number, lastResort: boolean): Promise<Attempted[]> {
+  const { c } = call;
+  const one = start(call, first, timeoutMs, lastResort);
+  if (!call.read || lastResort || !c.settings.hedge.enabled) return [await one.done];
+  const delay = hedgeDelay(first.latency[call.cls], c.settings.hedge);
+  const early = await within(one.done, delay);
+  if (early) return [early];
+  const second = pickNode(c.nodes, new Set([...call.attemptsOn.keys()]), call.noRepeat, c.settings.hedge.minDelayMs);
+  if (!second || second === first || !c.budget.take()) {
+    if (second && second !== first) second.breaker.release(); // a half-open trial taken for nothing
+    return [await one.done];
+  }
+  c.bus.emit({ type: 'upstream.hedge', requestId: call.requestId, network: c.network, method: call.method, from: first.name, to: second.name, delayMs: delay });
+  const two = start(call, second, timeoutFor(call, second), false);
+  const winner = await firstGood([one.done, two.done]);
+  if (winner) {
+    const loser = winner.node === first ? two : one;
+    loser.cancel();
+    return [winner, await loser.done];
+  }
+  return Promise.all([one.done, two.done]);
+}
+
+/** Resolves with the first attempt that answered well, or undefined once all have settled without one. */
+function firstGood(attempts: Array<Promise<Attempted>>): Promise<Attempted | undefined> {
+  return new Promise((resolve) => {
+    let left = attempts.length;
+    for (const p of attempts) {
+      void p.then((a) => {
+        if (a.result.ok && a.next === 'return') resolve(a);
+        else if (--left === 0) resolve(undefined);
+      });
+    }
+  });
+}
+
+function start(call: Call, node: PoolNode, timeoutMs: number, lastResort: boolean): { done: Promise<Attempted>; cancel(): void } {
+  call.attempts++;
+  call.attemptsOn.set(node, (call.attemptsOn.get(node) ?? 0) + 1);
+  const abort = new AbortController();
+  const done = attempt(call, node, timeoutMs, call.attempts, lastResort, abort.signal);
+  return { done, cancel: () => abort.abort() };
+}
+
+/** One attempt on one node: its event, its latency, and its outcome counted toward the node's health as a member's. */
+async function attempt(call: Call, node: PoolNode, timeoutMs: number, n: number, lastResort: boolean, signal: AbortSignal): Promise<Attempted> {
+  const { c, method, params } = call;
   const startTime = Date.now();
   const t0 = performance.now();
-  const result = await node.client.attempt(method, params, timeoutMs);
+  const result = await node.client.attempt(method, params, timeoutMs, signal);
   const durationMs = performance.now() - t0;
-  const d = decide(method, params, result, { bestHead: c.bestHead() });
+  const cancelled = signal.aborted;
+  const d = cancelled ? undefined : decide(method, params, result, { bestHead: c.bestHead() });
+  const outcome: Attempted['outcome'] = d ? d.outcome : 'cancelled';
   c.bus.emit({
     type: 'upstream.attempt',
-    requestId: at.requestId,
+    requestId: call.requestId,
     network: c.network,
     node: node.name,
     method,
-    attempt: at.attempt,
-    outcome: d.outcome,
-    ...(d.errorCode === undefined ? {} : { errorCode: d.errorCode }),
+    attempt: n,
+    outcome,
+    ...(d?.errorCode === undefined ? {} : { errorCode: d.errorCode }),
     ...(!result.ok && result.httpStatus !== undefined ? { httpStatus: result.httpStatus } : {}),
     durationMs,
     startTime,
-    ...(d.detail === undefined ? {} : { detail: d.detail }),
-    ...(at.lastResort ? { lastResort: true } : {}),
+    ...(d?.detail === undefined ? {} : { detail: d.detail }),
+    ...(lastResort ? { lastResort: true } : {}),
   });
+  // The time a node took to answer (or at least ran, when cut short) is its latency; a fast refusal is not.
+  if (result.ok || cancelled || (!result.ok && result.failure === 'timeout')) node.latency[call.cls].record(durationMs);
+  if (!d) return { node, result, next: 'retry', outcome };
   if (d.health === 'failure') {
-    const read = methodSpec(method)?.write ? undefined : { method, params };
+    const read = call.read ? { method, params } : undefined;
     node.failed('member', d.outcome === 'ok' ? 'node_state' : d.outcome, d.detail ?? d.outcome, read);
   } else node.succeeded('member');
   return { node, result, next: d.next, outcome: d.outcome };
@@ -121,6 +198,13 @@ async function attempt(
 
 function exhausted(c: CallContext, requestId: string, method: string, attempts: number, reason: 'no_healthy_node' | 'all_attempts_failed'): void {
   c.bus.emit({ type: 'upstream.exhausted', requestId, network: c.network, method, attempts, reason });
+}
+
+/** The promise's value if it settles within `ms`, else undefined; the timer never outlives the race. */
+function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)));
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
 }
 
 function sleep(ms: number): Promise<void> {

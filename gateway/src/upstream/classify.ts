@@ -1,6 +1,6 @@
 // Pure failure classification: what one attempt on a node means for the call (return it, try the
 // next node, or stop) and for the node's health. No I/O here, so every rule has a unit test.
-import type { AttemptOutcome, FailureClass } from './events.ts';
+import type { FailureClass } from './events.ts';
 import { blockNumber } from '../evm/hex.ts';
 import { methodSpec } from '../evm/methods.ts';
 import type { CallOutcome, JsonRpcErrorObject } from '../rpc/types.ts';
@@ -122,7 +122,7 @@ export interface Decision {
   /** return: hand the outcome to the member; retry: try another node; stop: give up without retrying (a write that may have arrived). */
   next: 'return' | 'retry' | 'stop';
   /** For the upstream.attempt event. */
-  outcome: AttemptOutcome;
+  outcome: 'ok' | FailureClass;
   /** success: the node answered sensibly; failure: counts against it. */
   health: 'success' | 'failure';
   errorCode?: number;
@@ -170,6 +170,6 @@ export function decide(method: string, params: unknown, result: AttemptResult, c
 }
 
 /** Failures worth a second try on the same node when no other node is left: brief glitches, not a dead or slow node. */
-export function repeatable(outcome: AttemptOutcome): boolean {
+export function repeatable(outcome: 'ok' | FailureClass): boolean {
   return outcome === 'transport' || outcome === 'http_5xx' || outcome === 'malformed';
 }

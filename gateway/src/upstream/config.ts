@@ -1,6 +1,7 @@
 // What a node pool is configured with: its nodes in priority order, and how attempts, breakers and the head
 // tracker behave. Read from the environment by config.ts.
 import type { Network } from '../common/network.ts';
+import type { HedgeConfig } from './hedge.ts';
 
 export interface NodeConfig {
   /** Shown in /status, metrics and logs. Never the URL: URLs often carry provider credentials. */
@@ -33,4 +34,5 @@ export interface UpstreamConfig {
   lastResortTimeoutMs: number;
   /** All last-resort attempts of one call together. */
   lastResortDeadlineMs: number;
+  hedge: HedgeConfig;
 }

@@ -13,7 +13,8 @@ export type FailureClass =
   | 'node_state' // node cannot answer now: header not found, missing trie node, syncing, limits
   | 'rpc_error'; // a deterministic JSON-RPC error, returned to the member as it is
 
-export type AttemptOutcome = 'ok' | FailureClass;
+/** cancelled: the loser of a hedged read, stopped when the other node answered first; it counts for nothing. */
+export type AttemptOutcome = 'ok' | FailureClass | 'cancelled';
 
 export type UpstreamEvent =
   | {
@@ -40,6 +41,16 @@ export type UpstreamEvent =
       from: string;
       to: string;
       reason: FailureClass;
+    }
+  | {
+      /** A read not answered within `delayMs` by `from` was also sent to `to`; the first good answer wins. */
+      type: 'upstream.hedge';
+      requestId: string;
+      network: Network;
+      method: string;
+      from: string;
+      to: string;
+      delayMs: number;
     }
   | {
       type: 'upstream.exhausted';

@@ -6,9 +6,11 @@ import { systemClock, type Clock } from '../common/clock.ts';
 import type { UpstreamEvent } from './events.ts';
 import type { CallOutcome } from '../rpc/types.ts';
 import { callPool, type CallContext } from './call.ts';
+import { HedgeBudget } from './hedge.ts';
 import { HeadTracker } from './headTracker.ts';
 import { UpstreamNode } from './node.ts';
 import { PoolNode } from './poolNode.ts';
+import { slowNodes } from './select.ts';
 
 export interface PoolHead {
   number: number;
@@ -30,6 +32,10 @@ export interface NodeStatus {
   breaker: 'closed' | 'open' | 'half_open';
   /** Consecutive failures while the breaker is closed (absent when 0): such a node is tried after clean ones. */
   recentFailures?: number;
+  /** Members' recent median answer time here, in ms. */
+  medianMs?: number;
+  /** Several times slower than the fastest node lately: tried after the others, as a failing node is. */
+  slow?: true;
 }
 
 export class NodePool {
@@ -51,7 +57,8 @@ export class NodePool {
       now,
     };
     this.nodes = net.nodes.map((cfg, i) => new PoolNode(new UpstreamNode(net.network, cfg), i, breaker, bus, net.network, now));
-    this.context = { network: net.network, nodes: this.nodes, settings: upstream, bus, now, bestHead: () => this.head()?.number };
+    const budget = new HedgeBudget(upstream.hedge.maxShare);
+    this.context = { network: net.network, nodes: this.nodes, settings: upstream, bus, now, budget, bestHead: () => this.head()?.number };
     this.tracker = new HeadTracker(
       net.network,
       this.nodes,
@@ -91,6 +98,7 @@ export class NodePool {
   }
 
   status(): NodeStatus[] {
+    const slow = slowNodes(this.nodes, this.context.settings.hedge.minDelayMs);
     return this.nodes.map((n) => {
       const health = n.health();
       const s: NodeStatus = { name: n.name, healthy: health.healthy, breaker: n.breakerState() };
@@ -101,6 +109,9 @@ export class NodePool {
       if (n.lag !== undefined) s.lag = n.lag;
       if (n.lastError !== undefined) s.lastError = n.lastError;
       if (s.breaker === 'closed' && n.breaker.failures() > 0) s.recentFailures = n.breaker.failures();
+      const median = n.latency.default.quantile(0.5, 1);
+      if (median !== undefined) s.medianMs = Math.round(median * 10) / 10;
+      if (slow.has(n)) s.slow = true;
       return s;
     });
   }

@@ -5,6 +5,7 @@ import type { Emitter } from '../common/bus.ts';
 import type { Network } from '../common/network.ts';
 import { CircuitBreaker, type BreakerOptions, type BreakerState, type Signal } from './breaker.ts';
 import type { FailureClass, UpstreamEvent } from './events.ts';
+import { LatencyTracker } from './latency.ts';
 import type { UpstreamNode } from './node.ts';
 
 export interface Head {
@@ -27,6 +28,9 @@ interface Streak {
   mixed: boolean;
 }
 
+/** Latency is kept per timeout class: a log query's time says nothing about a balance read's. */
+export type LatencyClass = 'default' | 'logs';
+
 /** A member's read, kept to replay as the trial of a breaker that members' failures opened. */
 export interface ReadCall {
   method: string;
@@ -48,6 +52,8 @@ export class PoolNode {
   lastSuccessAt = 0;
   /** The last member read that failed here, replayed as the half-open trial. */
   failedRead: ReadCall | undefined;
+  /** Members' recent answer times here (probes excluded: a node may be slow for members only). */
+  readonly latency: Record<LatencyClass, LatencyTracker>;
   private readonly streaks: Record<Signal, Streak | undefined> = { member: undefined, probe: undefined };
   /** Why the breaker opened, kept while it stays open. */
   private openedBecause: string | undefined;
@@ -62,6 +68,8 @@ export class PoolNode {
     private readonly now: () => number = Date.now,
   ) {
     this.breaker = new CircuitBreaker(breaker);
+    const windowMs = breaker.windowMs ?? breaker.cooldownMs * 5;
+    this.latency = { default: new LatencyTracker(windowMs, now), logs: new LatencyTracker(windowMs, now) };
   }
 
   get name(): string {
