@@ -58,7 +58,7 @@ test('real requests through the gateway become linked spans, correlated log line
     await tg.l2[0]!.rpc('evm_mine'); // node.head is emitted on change; telemetry subscribed after the first heads
     await waitFor(async () => (await fetch(scrapeUrl).then((r) => r.text())).includes('gateway_node_head_block{network="l2",node="l2node0"}'), 15_000, 'a head gauge');
     const scrape = await fetch(scrapeUrl, { signal: AbortSignal.timeout(15_000) }).then((r) => r.text());
-    assert.ok(scrape.includes('gateway_requests_total{network="l2",method="eth_getBalance",outcome="ok"} 1'));
+    assert.ok(scrape.includes('gateway_requests_total{network="l2",method="eth_getBalance",outcome="ok",kind="read"} 1'));
     assert.ok(scrape.includes('gateway_access_denied_total{network="l2",reason="unknown_key"} 1'));
     assert.ok(/gateway_upstream_attempts_total\{network="l2",node="l2node0",outcome="ok"\} \d/.test(scrape));
 

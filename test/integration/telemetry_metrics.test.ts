@@ -77,6 +77,7 @@ function emitEverything(bus: EventBus): void {
   bus.emit({ type: 'access.denied', requestId: 'r3', network: 'l1', reason: 'unknown_key' });
   bus.emit({ type: 'request.completed', requestId: 'r3', network: 'l1', method: 'invalid', httpStatus: 401, errorCode: -32001, durationMs: 1 });
   bus.emit({ type: 'upstream.exhausted', requestId: 'r4', network: 'l1', method: 'eth_blockNumber', attempts: 0, reason: 'no_healthy_node' });
+  bus.emit({ type: 'upstream.send', requestId: 'r7', network: 'l2', node: 'node-a', answer: 'known', hash: `0x${'ab'.repeat(32)}` });
   bus.emit({ type: 'upstream.hedge', requestId: 'r5', network: 'l2', method: 'eth_call', from: 'node-a', to: 'node-b', delayMs: 120 });
   bus.emit({ type: 'upstream.attempt', requestId: 'r5', network: 'l2', node: 'node-a', method: 'eth_call', attempt: 1, outcome: 'cancelled', durationMs: 130, startTime: now - 20 });
   bus.emit({ type: 'upstream.attempt', requestId: 'r6', network: 'l1', node: 'node-c', method: 'eth_call', attempt: 1, outcome: 'connect', durationMs: 1, startTime: now, lastResort: true });
@@ -119,10 +120,10 @@ test('series values follow the events: calls, attempts, failovers, cache, denial
     emitEverything(bus);
     const s = samples((await scrape(telemetry)).text);
     const expect: Record<string, number> = {
-      'gateway_requests_total{network="l2",method="eth_call",outcome="ok"}': 1,
-      'gateway_requests_total{network="l2",method="other",outcome="ok"}': 1,
-      'gateway_requests_total{network="l2",method="other",outcome="error"}': 1,
-      'gateway_requests_total{network="l1",method="other",outcome="denied"}': 1,
+      'gateway_requests_total{network="l2",method="eth_call",outcome="ok",kind="read"}': 1,
+      'gateway_requests_total{network="l2",method="other",outcome="ok",kind="read"}': 1,
+      'gateway_requests_total{network="l2",method="other",outcome="error",kind="read"}': 1,
+      'gateway_requests_total{network="l1",method="other",outcome="denied",kind="unknown"}': 1,
       'gateway_request_duration_seconds_count{network="l2",method="eth_call"}': 1,
       'gateway_request_duration_seconds_sum{network="l2",method="eth_call"}': 0.055,
       'gateway_request_duration_seconds_bucket{network="l2",method="eth_call",le="0.05"}': 0,
@@ -135,6 +136,7 @@ test('series values follow the events: calls, attempts, failovers, cache, denial
       'gateway_upstream_duration_seconds_count{network="l2",node="node-a"}': 1,
       'gateway_failovers_total{network="l2",from="node-a",to="node-b",reason="http_5xx"}': 1,
       'gateway_hedges_total{network="l2",from="node-a",to="node-b"}': 1,
+      'gateway_transaction_sends_total{network="l2",node="node-a",answer="known"}': 1,
       'gateway_last_resort_attempts_total{network="l1",node="node-c",outcome="connect"}': 1,
       'gateway_upstream_attempts_total{network="l2",node="node-a",outcome="cancelled"}': 1,
       'gateway_upstream_exhausted_total{network="l1",reason="no_healthy_node"}': 1,
@@ -166,7 +168,7 @@ test('a nonsensical duration is skipped rather than poisoning a histogram', asyn
     bus.emit({ type: 'rpc.call', requestId: 'n1', network: 'l1', method: 'eth_call', outcome: 'ok', source: 'upstream', durationMs: Number.NaN });
     bus.emit({ type: 'rpc.call', requestId: 'n2', network: 'l1', method: 'eth_call', outcome: 'ok', source: 'upstream', durationMs: 20 });
     const s = samples((await scrape(telemetry)).text);
-    assert.is(s.get('gateway_requests_total{network="l1",method="eth_call",outcome="ok"}'), 2);
+    assert.is(s.get('gateway_requests_total{network="l1",method="eth_call",outcome="ok",kind="read"}'), 2);
     assert.is(s.get('gateway_request_duration_seconds_count{network="l1",method="eth_call"}'), 1);
     assert.is(s.get('gateway_request_duration_seconds_sum{network="l1",method="eth_call"}'), 0.02);
   } finally {
@@ -182,7 +184,7 @@ test('no key and no label outside the documented sets appears in the scrape', as
     const { text } = await scrape(telemetry);
     assert.not.ok(text.includes(KEY));
     const labels = new Set([...text.matchAll(/[{,]([a-z_]+)="/g)].map((m) => m[1]));
-    assert.equal([...labels].sort(), ['from', 'http_response_status_code', 'le', 'method', 'network', 'node', 'outcome', 'purpose', 'reason', 'result', 'to', 'version']);
+    assert.equal([...labels].sort(), ['answer', 'from', 'http_response_status_code', 'kind', 'le', 'method', 'network', 'node', 'outcome', 'purpose', 'reason', 'result', 'to', 'version']);
     assert.not.ok(text.includes(SIGNER.slice(2)), 'a signer address is never a label');
   } finally {
     await telemetry.shutdown();

@@ -43,6 +43,8 @@ export interface MethodSpec {
   reveals?: Reveals;
   /** A side effect on the chain: sent to another node only when it certainly never reached the first. */
   write?: true;
+  /** A write idempotent by its hash (its first param is the signed transaction): the same bytes may go to every node. */
+  idempotentSend?: true;
   /** A null answer for a block at or below the pool's best head means "this node is behind", not "no such block". */
   nullMeansBehind?: true;
   /** Refused by default (METHOD_DENY): signing with the node's accounts, mining, node-local filters and subscriptions. */
@@ -112,7 +114,7 @@ const METHODS: Record<string, MethodSpec> = {
   eth_getLogs: { params: shape(1, logFilter), cache: logs, ...entries, timeout: 'logs' },
 
   // Writes.
-  eth_sendRawTransaction: { params: shape(1, signedTransaction), write: true },
+  eth_sendRawTransaction: { params: shape(1, signedTransaction), write: true, idempotentSend: true },
   eth_sendRawTransactionConditional: sends,
   eth_sendPrivateTransaction: sends,
   eth_sendBundle: sends,

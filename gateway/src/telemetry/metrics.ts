@@ -7,6 +7,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import type { EventBus } from '../events.ts';
 import { Aggregates } from './aggregates.ts';
+import { methodSpec } from '../evm/methods.ts';
 import { methodLabel, OTHER_METHOD } from './methodLabel.ts';
 import { NodeState } from './nodeState.ts';
 import { StatsCache, type Stats, type StatsProvider } from './statsCache.ts';
@@ -64,6 +65,7 @@ function eventInstruments(aggregates: Aggregates): (bus: EventBus) => () => void
   const attempts = aggregates.counter('gateway_upstream_attempts_total', 'Every attempt on a node.');
   const attemptDuration = histogram('gateway_upstream_duration_seconds', 'Duration of one attempt on one node.');
   const failovers = aggregates.counter('gateway_failovers_total', 'A call moved from one node to the next.');
+  const sends = aggregates.counter('gateway_transaction_sends_total', 'What each node answered to a transaction send.');
   const hedges = aggregates.counter('gateway_hedges_total', 'A read not answered within its hedge delay, also sent to the next node.');
   const lastResort = aggregates.counter('gateway_last_resort_attempts_total', 'Attempts on a node out of rotation, because no node in rotation was left.');
   const exhausted = aggregates.counter('gateway_upstream_exhausted_total', 'Calls no node could answer.');
@@ -76,13 +78,14 @@ function eventInstruments(aggregates: Aggregates): (bus: EventBus) => () => void
     const offs = [
       bus.on('rpc.call', (e) => {
         const method = methodLabel(e.method);
-        requests.add(`${e.network}\n${method}\n${e.outcome}`, () => ({ network: e.network, method, outcome: e.outcome }));
+        const kind = methodSpec(e.method)?.write ? 'write' : 'read';
+        requests.add(`${e.network}\n${method}\n${e.outcome}\n${kind}`, () => ({ network: e.network, method, outcome: e.outcome, kind }));
         requestDuration.record(`${e.network}\n${method}`, () => ({ network: e.network, method }), e.durationMs / 1000);
       }),
       bus.on('access.denied', (e) => {
         denied.add(`${e.network}\n${e.reason}`, () => ({ network: e.network, reason: e.reason }));
         // the body was never read
-        requests.add(`${e.network}\n${OTHER_METHOD}\ndenied`, () => ({ network: e.network, method: OTHER_METHOD, outcome: 'denied' }));
+        requests.add(`${e.network}\n${OTHER_METHOD}\ndenied\nunknown`, () => ({ network: e.network, method: OTHER_METHOD, outcome: 'denied', kind: 'unknown' }));
       }),
       bus.on('request.completed', (e) =>
         httpDuration.record(
@@ -100,6 +103,7 @@ function eventInstruments(aggregates: Aggregates): (bus: EventBus) => () => void
       bus.on('upstream.failover', (e) =>
         failovers.add(`${e.network}\n${e.from}\n${e.to}\n${e.reason}`, () => ({ network: e.network, from: e.from, to: e.to, reason: e.reason })),
       ),
+      bus.on('upstream.send', (e) => sends.add(`${e.network}\n${e.node}\n${e.answer}`, () => ({ network: e.network, node: e.node, answer: e.answer }))),
       bus.on('upstream.hedge', (e) => hedges.add(`${e.network}\n${e.from}\n${e.to}`, () => ({ network: e.network, from: e.from, to: e.to }))),
       bus.on('upstream.exhausted', (e) => exhausted.add(`${e.network}\n${e.reason}`, () => ({ network: e.network, reason: e.reason }))),
       bus.on('signin.attempt', (e) => signIns.add(`${e.purpose}\n${e.outcome}`, () => ({ purpose: e.purpose, outcome: e.outcome }))),

@@ -55,6 +55,13 @@ export class RequestLogs {
           'upstream failover',
         ),
       ),
+      bus.on('upstream.send', (e) => {
+        if (e.answer === 'accepted') return; // the request's own line says it went through
+        const fields = { ...this.trace(e.requestId), request_id: e.requestId, network: e.network, node: e.node, answer: e.answer, tx_hash: e.hash };
+        // A send that may have arrived without an answer is sent again elsewhere: worth the operator's eye.
+        if (e.answer === 'ambiguous') this.log.warn(fields, 'transaction send');
+        else this.log.info(fields, 'transaction send');
+      }),
       bus.on('upstream.exhausted', (e) =>
         this.log.warn(
           { ...this.trace(e.requestId), request_id: e.requestId, network: e.network, method: safeText(e.method, 64), attempts: e.attempts, reason: e.reason },

@@ -27,14 +27,15 @@ export interface CallContext {
   bestHead(): number | undefined;
 }
 
-interface Attempted {
+export interface Attempted {
   node: PoolNode;
   result: AttemptResult;
   next: 'return' | 'retry' | 'stop';
   outcome: AttemptOutcome;
 }
 
-interface Call {
+/** One member call in progress: what was tried, and what is left. */
+export interface Call {
   c: CallContext;
   method: string;
   params: unknown;
@@ -44,12 +45,12 @@ interface Call {
   attempts: number;
   attemptsOn: Map<PoolNode, number>;
   noRepeat: Set<PoolNode>;
+  lastResortEnds?: number;
 }
 
-export async function callPool(c: CallContext, method: string, params: unknown, requestId: string): Promise<CallOutcome> {
-  const { settings, network } = c;
+export function newCall(c: CallContext, method: string, params: unknown, requestId: string): Call {
   const spec = methodSpec(method);
-  const call: Call = {
+  return {
     c,
     method,
     params,
@@ -60,34 +61,23 @@ export async function callPool(c: CallContext, method: string, params: unknown, 
     attemptsOn: new Map(),
     noRepeat: new Set(),
   };
+}
+
+export async function callPool(c: CallContext, method: string, params: unknown, requestId: string): Promise<CallOutcome> {
+  const { network } = c;
+  const call = newCall(c, method, params, requestId);
   if (call.read) c.budget.earn();
   let previous: { node: PoolNode; reason: FailureClass } | undefined;
   // The last JSON-RPC answer we moved past: if no node does better, it is the honest answer.
   let fallback: CallOutcome | undefined;
-  let lastResortEnds: number | undefined;
-  while (call.attempts < settings.maxAttempts) {
-    const tried = new Set(call.attemptsOn.keys());
-    let node = pickNode(c.nodes, tried, call.noRepeat, settings.hedge.minDelayMs);
-    let timeoutMs = node ? timeoutFor(call, node) : 0;
-    let lastResort = false;
-    if (!node) {
-      node = pickLastResort(c.nodes, tried, call.noRepeat);
-      lastResortEnds ??= c.now() + settings.lastResortDeadlineMs;
-      const left = lastResortEnds - c.now();
-      if (!node || left <= 0) break;
-      lastResort = true;
-      timeoutMs = Math.max(1, Math.min(timeoutFor(call, node), settings.lastResortTimeoutMs, left));
-    }
-    const repeats = call.attemptsOn.get(node) ?? 0;
-    if (repeats > 0) await sleep(settings.retryBackoffMs * 2 ** (repeats - 1)); // a blip passes; a dead node costs little
-    if (previous) c.bus.emit({ type: 'upstream.failover', requestId, network, method, from: previous.node.name, to: node.name, reason: previous.reason });
-    const results = await attemptHedged(call, node, timeoutMs, lastResort);
+  for (let next = await nextNode(call); next; next = await nextNode(call)) {
+    if (previous) c.bus.emit({ type: 'upstream.failover', requestId, network, method, from: previous.node.name, to: next.node.name, reason: previous.reason });
+    const results = await attemptHedged(call, next.node, next.timeoutMs, next.lastResort);
     const good = results.find((a) => a.result.ok && a.next === 'return');
     if (good?.result.ok) return good.result.outcome;
     for (const a of results) {
       if (a.outcome === 'cancelled') continue;
       if (a.result.ok) fallback = a.result.outcome;
-      if (!repeatable(a.outcome)) call.noRepeat.add(a.node);
       previous = { node: a.node, reason: a.outcome === 'ok' ? 'node_state' : a.outcome };
       if (a.next === 'stop') {
         exhausted(c, requestId, method, call.attempts, 'all_attempts_failed');
@@ -98,14 +88,45 @@ export async function callPool(c: CallContext, method: string, params: unknown, 
     }
   }
   if (fallback) return fallback;
-  if (call.attempts === 0) {
-    exhausted(c, requestId, method, 0, 'no_healthy_node');
-    throw new UpstreamUnavailableError(`No ${network} node is configured to answer; try again shortly`);
+  throw unavailable(call, previous?.reason);
+}
+
+/** The -32002 of a call no node could answer, announced as exhausted. */
+export function unavailable(call: Call, lastReason: string | undefined): UpstreamUnavailableError {
+  const { c, method, attempts } = call;
+  if (attempts === 0) {
+    exhausted(c, call.requestId, method, 0, 'no_healthy_node');
+    return new UpstreamUnavailableError(`No ${c.network} node is configured to answer; try again shortly`);
   }
-  exhausted(c, requestId, method, call.attempts, 'all_attempts_failed');
-  throw new UpstreamUnavailableError(
-    `No ${network} node could answer ${truncate(method, 64)} after ${call.attempts} attempt${call.attempts === 1 ? '' : 's'} (last: ${previous?.reason ?? 'none'})`,
+  exhausted(c, call.requestId, method, attempts, 'all_attempts_failed');
+  return new UpstreamUnavailableError(
+    `No ${c.network} node could answer ${truncate(method, 64)} after ${attempts} attempt${attempts === 1 ? '' : 's'} (last: ${lastReason ?? 'none'})`,
   );
+}
+
+/**
+ * The node for the next attempt of a call and its timeout, after the short backoff a repeat waits; undefined
+ * when the call has spent its attempts, or no node is left (the last resort's deadline included).
+ */
+export async function nextNode(call: Call): Promise<{ node: PoolNode; timeoutMs: number; lastResort: boolean } | undefined> {
+  const { c } = call;
+  const settings = c.settings;
+  if (call.attempts >= settings.maxAttempts) return undefined;
+  const tried = new Set(call.attemptsOn.keys());
+  let node = pickNode(c.nodes, tried, call.noRepeat, settings.hedge.minDelayMs);
+  let timeoutMs = node ? timeoutFor(call, node) : 0;
+  let lastResort = false;
+  if (!node) {
+    node = pickLastResort(c.nodes, tried, call.noRepeat);
+    call.lastResortEnds ??= c.now() + settings.lastResortDeadlineMs;
+    const left = call.lastResortEnds - c.now();
+    if (!node || left <= 0) return undefined;
+    lastResort = true;
+    timeoutMs = Math.max(1, Math.min(timeoutFor(call, node), settings.lastResortTimeoutMs, left));
+  }
+  const repeats = call.attemptsOn.get(node) ?? 0;
+  if (repeats > 0) await sleep(settings.retryBackoffMs * 2 ** (repeats - 1)); // a blip passes; a dead node costs little
+  return { node, timeoutMs, lastResort };
 }
 
 function timeoutFor(call: Call, node: PoolNode): number {
@@ -153,7 +174,7 @@ function firstGood(attempts: Array<Promise<Attempted>>): Promise<Attempted | und
   });
 }
 
-function start(call: Call, node: PoolNode, timeoutMs: number, lastResort: boolean): { done: Promise<Attempted>; cancel(): void } {
+export function start(call: Call, node: PoolNode, timeoutMs: number, lastResort: boolean): { done: Promise<Attempted>; cancel(): void } {
   call.attempts++;
   call.attemptsOn.set(node, (call.attemptsOn.get(node) ?? 0) + 1);
   const abort = new AbortController();
@@ -189,6 +210,7 @@ async function attempt(call: Call, node: PoolNode, timeoutMs: number, n: number,
   // The time a node took to answer (or at least ran, when cut short) is its latency; a fast refusal is not.
   if (result.ok || cancelled || (!result.ok && result.failure === 'timeout')) node.latency[call.cls].record(durationMs);
   if (!d) return { node, result, next: 'retry', outcome };
+  if (!repeatable(d.outcome)) call.noRepeat.add(node);
   if (d.health === 'failure') {
     const read = call.read ? { method, params } : undefined;
     node.failed('member', d.outcome === 'ok' ? 'node_state' : d.outcome, d.detail ?? d.outcome, read);
@@ -196,7 +218,7 @@ async function attempt(call: Call, node: PoolNode, timeoutMs: number, n: number,
   return { node, result, next: d.next, outcome: d.outcome };
 }
 
-function exhausted(c: CallContext, requestId: string, method: string, attempts: number, reason: 'no_healthy_node' | 'all_attempts_failed'): void {
+export function exhausted(c: CallContext, requestId: string, method: string, attempts: number, reason: 'no_healthy_node' | 'all_attempts_failed'): void {
   c.bus.emit({ type: 'upstream.exhausted', requestId, network: c.network, method, attempts, reason });
 }
 

@@ -53,6 +53,16 @@ export type UpstreamEvent =
       delayMs: number;
     }
   | {
+      /** What one node answered to a transaction send (upstream/send.ts sendAnswer). */
+      type: 'upstream.send';
+      requestId: string;
+      network: Network;
+      node: string;
+      answer: 'accepted' | 'known' | 'nonce_too_low' | 'refused' | 'unavailable' | 'ambiguous' | 'unsent';
+      /** The transaction's hash, computed from its bytes (public data). */
+      hash?: string;
+    }
+  | {
       type: 'upstream.exhausted';
       requestId: string;
       network: Network;

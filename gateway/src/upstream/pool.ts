@@ -5,8 +5,10 @@ import type { Emitter, InternalErrorEvent } from '../common/bus.ts';
 import { systemClock, type Clock } from '../common/clock.ts';
 import type { UpstreamEvent } from './events.ts';
 import type { CallOutcome } from '../rpc/types.ts';
+import { methodSpec } from '../evm/methods.ts';
 import { callPool, type CallContext } from './call.ts';
 import { HedgeBudget } from './hedge.ts';
+import { sendTransaction } from './send.ts';
 import { HeadTracker } from './headTracker.ts';
 import { UpstreamNode } from './node.ts';
 import { PoolNode } from './poolNode.ts';
@@ -79,7 +81,8 @@ export class NodePool {
   }
 
   call(method: string, params: unknown, ctx: { requestId: string }): Promise<CallOutcome> {
-    return callPool(this.context, method, params, ctx.requestId);
+    const run = methodSpec(method)?.idempotentSend ? sendTransaction : callPool;
+    return run(this.context, method, params, ctx.requestId);
   }
 
   /** The best head among nodes in rotation, with the highest finalized block any of them reports (never above that head). */
