@@ -46,6 +46,8 @@ export interface Config {
     unknownKeyPerMinute: number;
     unknownKeyBurst: number;
   };
+  /** On SIGTERM: how long new connections are still served (a load balancer's time to notice), and the most the whole drain may take. */
+  drain: { graceMs: number; timeoutMs: number };
   /** Sign-in and the member portal (portal/config.ts). */
   portal: PortalConfig;
   /** The active-set sync, the grace period, usage flushing (membership/config.ts). */
@@ -128,6 +130,10 @@ export function loadConfig(env: Env = process.env): Config {
       keyCacheMax: int(env, 'KEY_CACHE_MAX', 10_000, 1, 10_000_000),
       unknownKeyPerMinute: int(env, 'UNKNOWN_KEY_RATE_PER_MINUTE', 120, 1, 10_000_000),
       unknownKeyBurst: int(env, 'UNKNOWN_KEY_RATE_BURST', 60, 1, 10_000_000),
+    },
+    drain: {
+      graceMs: int(env, 'DRAIN_GRACE_MS', 5000, 0, 600_000),
+      timeoutMs: int(env, 'DRAIN_TIMEOUT_MS', 25_000, 1000, 3_600_000),
     },
     portal: loadPortalConfig(env),
     membership: loadMembershipConfig(env),

@@ -48,6 +48,13 @@ export interface Gateway {
   sync: OrchestratorSync | undefined;
   /** Members, keys and the active set as the dashboards count them (one query). */
   counts(): Promise<GatewayCounts>;
+  /**
+   * Stops without losing anything: /readyz answers 503 and every answer says Connection: close at once; new
+   * connections are still served for `graceMs` (a load balancer's time to notice); then the listener closes,
+   * requests in flight finish, and usage, last-used times and every buffered write are flushed.
+   */
+  drain(graceMs: number): Promise<void>;
+  /** drain(0). */
   stop(): Promise<void>;
 }
 
@@ -124,10 +131,11 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     unknownKeys: { perMinute: config.access.unknownKeyPerMinute, burst: config.access.unknownKeyBurst },
     trustProxy: config.portal.trustProxy,
   });
-  const status = statusRouter({ networks, database, version: VERSION });
+  let draining = false;
+  const status = statusRouter({ networks, database, version: VERSION, draining: () => draining });
   // Members' calls may be up to MAX_BODY_BYTES; portal forms and everything else far less.
   const bodyLimit = (path: string) => (path.startsWith('/api/') ? config.limits.maxBodyBytes : MAX_FORM_BYTES);
-  const app = createApp({ bus, routers: [rpc, status, portal], bodyLimit });
+  const app = createApp({ bus, routers: [rpc, status, portal], bodyLimit, draining: () => draining });
   const server = createServer(app.callback());
   server.keepAliveTimeout = 65_000; // longer than common load balancers' idle timeout
   server.headersTimeout = 66_000;
@@ -136,6 +144,20 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   const port = (server.address() as AddressInfo).port;
 
   let stopping: Promise<void> | undefined;
+  const drain = (graceMs: number) =>
+    (stopping ??= (async () => {
+      draining = true;
+      if (graceMs > 0) await new Promise((resolve) => setTimeout(resolve, graceMs));
+      // No new connections; idle ones close now, busy ones after the answer in flight (it says Connection: close).
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      });
+      await sync?.stop();
+      await Promise.all(Object.values(pools).map((p) => p.stop()));
+      await access.stop(); // the last usage counts and last-used times
+      await database.close();
+    })());
   return {
     url: `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`,
     port,
@@ -145,17 +167,8 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     access,
     sync,
     counts: () => readCounts(db),
-    stop: () =>
-      (stopping ??= (async () => {
-        await new Promise<void>((resolve) => {
-          server.close(() => resolve());
-          server.closeIdleConnections();
-        });
-        await sync?.stop();
-        await Promise.all(Object.values(pools).map((p) => p.stop()));
-        await access.stop();
-        await database.close();
-      })()),
+    drain,
+    stop: () => drain(0),
   };
 }
 

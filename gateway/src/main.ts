@@ -40,18 +40,27 @@ async function main(): Promise<void> {
   );
 
   let stopping = false;
+  // SIGTERM (a deployment, a scale-down): drain with a grace for the load balancer. SIGINT (Ctrl-C): no grace.
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    log.info({ signal }, 'shutting down');
-    const force = setTimeout(() => process.exit(1), 10_000).unref();
+    const graceMs = signal === 'SIGTERM' ? config.drain.graceMs : 0;
+    log.info({ signal, grace_ms: graceMs, timeout_ms: config.drain.timeoutMs }, 'draining');
+    const force = setTimeout(() => {
+      log.error({ timeout_ms: config.drain.timeoutMs }, 'drain did not finish in time; exiting anyway');
+      process.exit(1);
+    }, config.drain.timeoutMs);
+    let code = 0;
     try {
-      await gateway.stop();
-      await telemetry.shutdown();
-    } finally {
-      clearTimeout(force);
-      process.exit(0);
+      await gateway.drain(graceMs);
+      log.info({ signal }, 'drained');
+    } catch (err) {
+      code = 1;
+      log.error({ err: redactApiKeys(String(err)) }, 'drain failed');
     }
+    await telemetry.shutdown().catch(() => {});
+    clearTimeout(force);
+    process.exit(code);
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));

@@ -33,7 +33,8 @@ export async function startGatewayProcess(env: NodeJS.ProcessEnv, timeoutMs = 60
   const child = spawn(process.execPath, ['--import', 'tsx', 'gateway/src/main.ts'], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...env, HOST: '127.0.0.1', PORT: String(port) },
+    // A short drain grace unless the test sets one: every stop() is a SIGTERM.
+    env: { DRAIN_GRACE_MS: '200', ...env, HOST: '127.0.0.1', PORT: String(port) },
   });
   let out = '';
   const keep = (d: Buffer) => (out = (out + d.toString()).slice(-200_000));

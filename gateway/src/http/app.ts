@@ -12,12 +12,21 @@ export interface AppOptions {
   routers: ReadonlyArray<Router<any>>; // eslint-disable-line @typescript-eslint/no-explicit-any -- each router has its own state type
   /** The most of a request body a route may take: no more of it is read, whether the route reads it or not. */
   bodyLimit(path: string): number;
+  /** While true, every answer tells the client to close its connection (the gateway is draining). */
+  draining?: () => boolean;
 }
 
 export function createApp(o: AppOptions): Koa {
   const app = new Koa({ proxy: false });
   app.silent = true; // our own error middleware reports; Koa's default would print stacks with request details
   app.use(errorBoundary(o.bus));
+  if (o.draining) {
+    const draining = o.draining;
+    app.use((ctx, next) => {
+      if (draining()) ctx.set('Connection', 'close'); // keep-alive clients reconnect elsewhere
+      return next();
+    });
+  }
   app.use(unreadBodyLimit(o.bodyLimit));
   for (const router of o.routers) {
     app.use(router.routes());

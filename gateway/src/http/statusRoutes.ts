@@ -8,6 +8,8 @@ export interface StatusRouteOptions {
   networks: Partial<Record<Network, NetworkService>>;
   database: { ping(): Promise<boolean>; kind: string };
   version: string;
+  /** While draining, /readyz says not ready at once, so a load balancer stops sending. */
+  draining?: () => boolean;
 }
 
 export function statusRouter(o: StatusRouteOptions): Router {
@@ -18,6 +20,7 @@ export function statusRouter(o: StatusRouteOptions): Router {
 
   router.get('/readyz', async (ctx) => {
     const problems: string[] = [];
+    if (o.draining?.()) problems.push('draining: shutting down');
     const dbOk = await o.database.ping().catch(() => false);
     if (!dbOk) problems.push('database unreachable');
     for (const [network, service] of Object.entries(o.networks)) {
