@@ -89,6 +89,8 @@ export async function startTestGateway(opts: TestGatewayOptions = {}): Promise<T
     rmSync(dataDir, { recursive: true, force: true });
     throw err;
   }
+  // As main.ts does: the database gauges (gateway_database_up...) read through the gateway.
+  telemetry?.setStatsProvider(async () => ({ ...(await gw.counts()), databaseUp: true }));
   const address = `0x${Math.floor(Math.random() * 2 ** 48).toString(16).padStart(40, '0')}`;
   const { key } = await createMemberKey(gw.database, { address, label: 'test' });
   const url = (network: 'l1' | 'l2' = 'l2') => `${gw.url}/api/${key}/${network}`;
