@@ -48,6 +48,11 @@ export interface Config {
   };
   /** On SIGTERM: how long new connections are still served (a load balancer's time to notice), and the most the whole drain may take. */
   drain: { graceMs: number; timeoutMs: number };
+  /**
+   * Connection limits against slow clients: the whole header block must arrive within headersTimeoutMs and the
+   * whole request within requestTimeoutMs; an idle keep-alive connection is closed after keepAliveTimeoutMs.
+   */
+  http: { headersTimeoutMs: number; requestTimeoutMs: number; keepAliveTimeoutMs: number };
   /** Sign-in and the member portal (portal/config.ts). */
   portal: PortalConfig;
   /** The active-set sync, the grace period, usage flushing (membership/config.ts). */
@@ -130,6 +135,11 @@ export function loadConfig(env: Env = process.env): Config {
       keyCacheMax: int(env, 'KEY_CACHE_MAX', 10_000, 1, 10_000_000),
       unknownKeyPerMinute: int(env, 'UNKNOWN_KEY_RATE_PER_MINUTE', 120, 1, 10_000_000),
       unknownKeyBurst: int(env, 'UNKNOWN_KEY_RATE_BURST', 60, 1, 10_000_000),
+    },
+    http: {
+      headersTimeoutMs: int(env, 'HEADERS_TIMEOUT_MS', 20_000, 100, 600_000),
+      requestTimeoutMs: int(env, 'REQUEST_TIMEOUT_MS', 120_000, 100, 3_600_000),
+      keepAliveTimeoutMs: int(env, 'KEEP_ALIVE_TIMEOUT_MS', 65_000, 100, 3_600_000),
     },
     drain: {
       graceMs: int(env, 'DRAIN_GRACE_MS', 5000, 0, 600_000),

@@ -136,10 +136,13 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   // Members' calls may be up to MAX_BODY_BYTES; portal forms and everything else far less.
   const bodyLimit = (path: string) => (path.startsWith('/api/') ? config.limits.maxBodyBytes : MAX_FORM_BYTES);
   const app = createApp({ bus, routers: [rpc, status, portal], bodyLimit, draining: () => draining });
-  const server = createServer(app.callback());
-  server.keepAliveTimeout = 65_000; // longer than common load balancers' idle timeout
-  server.headersTimeout = 66_000;
-  server.requestTimeout = 120_000;
+  const { headersTimeoutMs, requestTimeoutMs, keepAliveTimeoutMs } = config.http;
+  // Node checks the header and request deadlines on an interval: a fraction of the shortest keeps the cut prompt.
+  const checkEveryMs = Math.min(30_000, Math.max(50, Math.floor(Math.min(headersTimeoutMs, requestTimeoutMs) / 4)));
+  const server = createServer({ connectionsCheckingInterval: checkEveryMs }, app.callback());
+  server.keepAliveTimeout = keepAliveTimeoutMs; // longer than common load balancers' idle timeout by default
+  server.headersTimeout = headersTimeoutMs; // slow headers (slowloris) get 408 and the connection closed
+  server.requestTimeout = requestTimeoutMs; // so does a body that never finishes
   await listen(server, config.port, config.host);
   const port = (server.address() as AddressInfo).port;
 

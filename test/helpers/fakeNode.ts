@@ -30,8 +30,8 @@ export interface Rule {
 
 export interface FakeNode {
   url: string;
-  /** Every JSON-RPC call received, in order (a batch counts each call). */
-  received: Array<{ method: string; params: unknown }>;
+  /** Every JSON-RPC body received, in order: its method ('?' when it has none) and params, and the body as parsed. */
+  received: Array<{ method: string; params: unknown; envelope: unknown }>;
   callsOf(method: string): number;
   misbehave(rule: Rule): void;
   /** Back to plain delegation. */
@@ -73,7 +73,7 @@ export async function startFakeNode(delegateUrl: string): Promise<FakeNode> {
         return;
       }
       const method = typeof body.method === 'string' ? body.method : '?';
-      received.push({ method, params: body.params });
+      received.push({ method, params: body.params, envelope: body });
       const rule = Array.isArray(body) ? undefined : ruleFor(method, body.params);
       if (!rule) return void delegate(text, res);
       const act = rule.act;
