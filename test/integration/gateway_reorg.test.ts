@@ -2,12 +2,13 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { startTestGateway, waitFor, waitForPoolHead } from '../helpers/gateway.ts';
+import { series } from './faults_support.ts';
 
 type Block = { hash: string; number: string };
 
-test('a block, its logs and a receipt above finalized follow an anvil_reorg', async () => {
+test('reorg on the primary: a block, its logs and a receipt above finalized follow it; the operator sees the reorg', async () => {
   // Anvil's finalized block is head - 2 * slotsInAnEpoch: here head - 4.
-  const tg = await startTestGateway({ l2Nodes: 1, l1Nodes: 1, anvil: { slotsInAnEpoch: 2 } });
+  const tg = await startTestGateway({ l2Nodes: 1, l1Nodes: 1, anvil: { slotsInAnEpoch: 2 }, telemetry: true });
   try {
     const node = tg.l2[0]!;
     await node.rpc('anvil_mine', ['0x10']);
@@ -38,6 +39,10 @@ test('a block, its logs and a receipt above finalized follow an anvil_reorg', as
     assert.equal(receiptAfter, await node.rpc('eth_getTransactionReceipt', [txHash]));
     const logsAfter = (await tg.rpc('eth_getLogs', [{ fromBlock: head, toBlock: head }])).result;
     assert.equal(logsAfter, await node.rpc('eth_getLogs', [{ fromBlock: head, toBlock: head }]));
+
+    const line = tg.logs().find((l) => l.msg === 'chain reorg');
+    assert.ok(line && line.node === 'l2node0' && line.network === 'l2' && typeof line.height === 'number', 'a warn line says where');
+    assert.ok(series(await tg.metrics(), 'gateway_chain_reorgs_total', { network: 'l2', node: 'l2node0' }) >= 1);
   } finally {
     await tg.stop();
   }

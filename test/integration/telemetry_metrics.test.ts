@@ -88,6 +88,7 @@ function emitEverything(bus: EventBus): void {
   bus.emit({ type: 'signin.attempt', purpose: 'key', outcome: 'not_eligible', address: '0x03', durationMs: 3 });
   bus.emit({ type: 'node.head', network: 'l2', node: 'node-b', head: 1000, headHash: '0xaa', finalized: 990, lag: 0 });
   bus.emit({ type: 'node.head', network: 'l2', node: 'node-a', head: 950, headHash: '0xbb', lag: 50 });
+  bus.emit({ type: 'chain.reorg', network: 'l2', node: 'node-b', height: 999, oldHash: '0x01', newHash: '0x02' });
 }
 
 const fullStats = {

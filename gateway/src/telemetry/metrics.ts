@@ -70,6 +70,7 @@ function eventInstruments(aggregates: Aggregates): (bus: EventBus) => () => void
   const lastResort = aggregates.counter('gateway_last_resort_attempts_total', 'Attempts on a node out of rotation, because no node in rotation was left.');
   const exhausted = aggregates.counter('gateway_upstream_exhausted_total', 'Calls no node could answer.');
   const cacheLookups = aggregates.counter('gateway_cache_lookups_total', 'Cache lookups.');
+  const reorgs = aggregates.counter('gateway_chain_reorgs_total', 'A block height the head tracker knew now carries another hash.');
   const denied = aggregates.counter('gateway_access_denied_total', 'Requests refused at the key check.');
   const signIns = aggregates.counter('gateway_signin_attempts_total', 'Sign-in attempts (POST /auth/verify) by purpose and outcome.');
 
@@ -108,6 +109,7 @@ function eventInstruments(aggregates: Aggregates): (bus: EventBus) => () => void
       bus.on('upstream.exhausted', (e) => exhausted.add(`${e.network}\n${e.reason}`, () => ({ network: e.network, reason: e.reason }))),
       bus.on('signin.attempt', (e) => signIns.add(`${e.purpose}\n${e.outcome}`, () => ({ purpose: e.purpose, outcome: e.outcome }))),
       bus.on('cache.lookup', (e) => cacheLookups.add(`${e.network}\n${e.result}`, () => ({ network: e.network, result: e.result }))),
+      bus.on('chain.reorg', (e) => reorgs.add(`${e.network}\n${e.node}`, () => ({ network: e.network, node: e.node }))),
     ];
     return () => offs.forEach((off) => off());
   };
