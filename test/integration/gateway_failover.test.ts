@@ -1,6 +1,7 @@
 // A member's reads keep working while another node is healthy: the primary killed, hung or lagging.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { series } from './faults_support.ts';
 import { startTestGateway, waitFor, type TestGateway } from '../helpers/gateway.ts';
 
 // Distinct reads that miss the cache, so every one of them needs a node.
@@ -76,8 +77,8 @@ test('primary lagging behind the threshold leaves rotation; reads go to the node
   }
 });
 
-test('every node down: each node tried once as a last resort, a clear JSON-RPC error in under a second, and /readyz says so', async () => {
-  const tg = await startTestGateway({ l2Nodes: 2, l1Nodes: 1 });
+test('every node down: each node tried once as a last resort, a clear JSON-RPC error in under a second; /readyz, the metric and the log say so', async () => {
+  const tg = await startTestGateway({ l2Nodes: 2, l1Nodes: 1, telemetry: true });
   try {
     await Promise.all(tg.l2.map((a) => a.kill()));
     await waitFor(() => tg.gw.pools.l2!.healthyCount() === 0, 5000, 'pool empty');
@@ -91,6 +92,9 @@ test('every node down: each node tried once as a last resort, a clear JSON-RPC e
     assert.equal(tried.map((e) => [e.outcome, e.lastResort]), [['connect', true], ['connect', true]], 'tried, not refused untried');
     const ready = await fetch(`${tg.gw.url}/readyz`);
     assert.is(ready.status, 503);
+    assert.ok(series(await tg.metrics(), 'gateway_upstream_exhausted_total', { network: 'l2', reason: 'all_attempts_failed' }) >= 1);
+    assert.ok(tg.logs().some((l) => l.msg === 'upstream exhausted' && l.method === 'eth_getTransactionCount'));
+    assert.equal([...new Set(tg.of('node.health').filter((e) => e.network === 'l2' && !e.healthy).map((e) => e.node))].sort(), ['l2node0', 'l2node1']);
     // l1 is untouched
     assert.is((await tg.rpc('eth_chainId', [], 'l1')).result, '0x1');
   } finally {
