@@ -25,6 +25,8 @@ export interface Rule {
   params?: (params: unknown) => boolean;
   /** Applies this many times, then falls away; forever when absent. */
   times?: number;
+  /** Applies for this long after misbehave(), then falls away (a blip in time rather than in count). */
+  forMs?: number;
   act: Misbehaviour;
 }
 
@@ -47,9 +49,11 @@ export function isHeadPoll(method: string, params: unknown): boolean {
 /** Starts a fake node on 127.0.0.1 that forwards to `delegateUrl` unless a rule says otherwise. */
 export async function startFakeNode(delegateUrl: string): Promise<FakeNode> {
   const received: FakeNode['received'] = [];
-  let rules: Rule[] = [];
+  let rules: Array<Rule & { until?: number }> = [];
 
   const ruleFor = (method: string, params: unknown): Rule | undefined => {
+    const now = Date.now();
+    rules = rules.filter((r) => r.until === undefined || r.until > now);
     const rule = rules.find(
       (r) =>
         (r.method === undefined || r.method === method) &&
@@ -134,7 +138,7 @@ export async function startFakeNode(delegateUrl: string): Promise<FakeNode> {
     received,
     callsOf: (method) => received.filter((r) => r.method === method).length,
     misbehave: (rule) => {
-      rules.push({ ...rule });
+      rules.push({ ...rule, until: rule.forMs === undefined ? undefined : Date.now() + rule.forMs });
     },
     reset: () => {
       rules = [];
