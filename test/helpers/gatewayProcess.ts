@@ -2,7 +2,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { createMemberKey } from '../../gateway/src/membership/keys.ts';
+import type { Database } from '../../gateway/src/store/db.ts';
+import { startAnvil, type Anvil, type AnvilOptions } from './anvil.ts';
+import { startFakeNode, type FakeNode } from './fakeNode.ts';
 import { waitFor } from './gateway.ts';
+import { testSchema } from './schema.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -71,4 +76,58 @@ export async function startGatewayProcess(env: NodeJS.ProcessEnv, timeoutMs = 60
     throw err;
   }
   return gateway;
+}
+
+export interface ServedGateway {
+  gw: GatewayProcess;
+  /** A member's API key (and its row id), created before the gateway started. */
+  key: string;
+  keyId: string;
+  /** The Arbitrum (42161) and Ethereum (1) nodes. */
+  l2: Anvil;
+  l1: Anvil;
+  /** A counting fake node in front of l2, when asked for: the gateway's only l2 node. */
+  front?: FakeNode;
+  /** The gateway's own schema, open for the test's queries. */
+  database: Database;
+  /** Stops the gateway (SIGTERM), the nodes and the front, and drops the schema. */
+  stop(): Promise<void>;
+}
+
+/**
+ * A gateway process as operators run it, with everything it needs on loopback: Anvil nodes for both networks,
+ * a PostgreSQL schema of its own with one member key, and no orchestrator sync. `env` is added to (and wins over)
+ * those settings.
+ */
+export async function startServedGateway(o: { schema: string; env?: NodeJS.ProcessEnv; l2?: AnvilOptions; front?: boolean }): Promise<ServedGateway> {
+  const [l2, l1] = await Promise.all([startAnvil({ chainId: 42161, ...o.l2 }), startAnvil({ chainId: 1 })]);
+  const front = o.front ? await startFakeNode(l2.url) : undefined;
+  const schema = testSchema(o.schema);
+  const database = await schema.open();
+  const { key, id } = await createMemberKey(database, { address: `0x${'5e'.repeat(20)}`, label: o.schema });
+  const gw = await startGatewayProcess({
+    ...process.env,
+    DATABASE_URL: schema.url,
+    L2_UPSTREAMS: `l2node=${front?.url ?? l2.url}`,
+    L1_UPSTREAMS: `l1node=${l1.url}`,
+    METRICS_PORT: '0',
+    ORCHESTRATOR_SYNC_ENABLED: 'false',
+    ...o.env,
+  });
+  return {
+    gw,
+    key,
+    keyId: id,
+    l2,
+    l1,
+    front,
+    database,
+    async stop() {
+      await gw.stop();
+      await front?.close();
+      await Promise.all([l2.kill(), l1.kill()]);
+      await database.close();
+      await schema.drop();
+    },
+  };
 }

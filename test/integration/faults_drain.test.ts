@@ -3,12 +3,8 @@
 import { Agent, request } from 'node:http';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createMemberKey } from '../../gateway/src/membership/keys.ts';
-import { startAnvil } from '../helpers/anvil.ts';
-import { startGatewayProcess } from '../helpers/gatewayProcess.ts';
-import { testSchema } from '../helpers/schema.ts';
+import { startServedGateway } from '../helpers/gatewayProcess.ts';
 
-const schema = testSchema('test_drain');
 const CALLS = ['{"jsonrpc":"2.0","id":1,"method":"eth_chainId","params":[]}', '{"jsonrpc":"2.0","id":2,"method":"eth_blockNumber","params":[]}'];
 
 function post(agent: Agent, port: number, path: string, body: string): Promise<{ ok: boolean; status: number }> {
@@ -27,20 +23,15 @@ function post(agent: Agent, port: number, path: string, body: string): Promise<{
 }
 
 test('SIGTERM under load: 0 of the requests sent before it fail, /readyz 503 at once, usage rows equal requests served, exit 0', async () => {
-  const [l2, l1] = await Promise.all([startAnvil({ chainId: 42161 }), startAnvil({ chainId: 1 })]);
-  const database = await schema.open();
-  const { key, id } = await createMemberKey(database, { address: `0x${'dd'.repeat(20)}`, label: 'drain' });
-  const gw = await startGatewayProcess({
-    ...process.env,
-    DATABASE_URL: schema.url,
-    L2_UPSTREAMS: `a=${l2.url}`,
-    L1_UPSTREAMS: `b=${l1.url}`,
-    METRICS_PORT: '0',
-    ORCHESTRATOR_SYNC_ENABLED: 'false',
-    USAGE_FLUSH_INTERVAL_MS: '3600000', // nothing is written before the drain: it must write everything
-    DRAIN_GRACE_MS: '1500',
-    DRAIN_TIMEOUT_MS: '20000',
+  const served = await startServedGateway({
+    schema: 'test_drain',
+    env: {
+      USAGE_FLUSH_INTERVAL_MS: '3600000', // nothing is written before the drain: it must write everything
+      DRAIN_GRACE_MS: '1500',
+      DRAIN_TIMEOUT_MS: '20000',
+    },
   });
+  const { gw, key, keyId: id, database } = served;
   try {
     let signalAt = Infinity;
     let stopped = false;
@@ -84,9 +75,7 @@ test('SIGTERM under load: 0 of the requests sent before it fail, /readyz 503 at 
     assert.match(gw.output(), /"msg":"drained"/);
   } finally {
     gw.child.kill('SIGKILL');
-    await database.close();
-    await schema.drop();
-    await Promise.all([l2.kill(), l1.kill()]);
+    await served.stop();
   }
 });
 

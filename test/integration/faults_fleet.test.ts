@@ -7,45 +7,22 @@
 // (The poll interval is scaled down from go-livepeer's 5 s so the run stays short; `npm run bench:fleet` runs it at scale.)
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createMemberKey } from '../../gateway/src/membership/keys.ts';
-import { startAnvil, type Anvil } from '../helpers/anvil.ts';
-import { startFakeNode, type FakeNode } from '../helpers/fakeNode.ts';
 import { fleetAccounts, runFleet } from '../helpers/fleet.ts';
-import { startGatewayProcess, type GatewayProcess } from '../helpers/gatewayProcess.ts';
-import { testSchema } from '../helpers/schema.ts';
+import { startServedGateway, type ServedGateway } from '../helpers/gatewayProcess.ts';
 
-const schema = testSchema('test_fleet');
-let l2: Anvil;
-let l1: Anvil;
-let counted: FakeNode;
-let gw: GatewayProcess;
-let key: string;
+let served: ServedGateway;
 
 test.before(async () => {
-  [l2, l1] = await Promise.all([startAnvil({ chainId: 42161, blockTime: 0.25 }), startAnvil({ chainId: 1 })]);
-  counted = await startFakeNode(l2.url);
-  const database = await schema.open();
-  key = (await createMemberKey(database, { address: `0x${'f1'.repeat(20)}`, label: 'fleet' })).key;
-  await database.close();
-  gw = await startGatewayProcess({
-    ...process.env,
-    DATABASE_URL: schema.url,
-    L2_UPSTREAMS: `lone=${counted.url}`,
-    L1_UPSTREAMS: `l1=${l1.url}`,
-    METRICS_PORT: '0',
-    ORCHESTRATOR_SYNC_ENABLED: 'false',
-    LOG_LEVEL: 'warn',
-  });
+  served = await startServedGateway({ schema: 'test_fleet', front: true, l2: { blockTime: 0.25 }, env: { LOG_LEVEL: 'warn' } });
 });
 
 test.after(async () => {
-  await gw?.stop();
-  await counted?.close();
-  await Promise.all([l2?.kill(), l1?.kill()]);
-  await schema.drop();
+  await served?.stop();
 });
 
 test('100 orchestrators, a lone node with 250 ms blocks, a blip in the round-start burst: no call fails, every reward mined once', async () => {
+  const { gw, key, l2 } = served;
+  const counted = served.front!;
   const accounts = fleetAccounts(100);
   for (const a of accounts) await l2.rpc('anvil_setBalance', [a.address, '0x56bc75e2d63100000']); // 100 ETH each
   const before = counted.received.length;

@@ -6,48 +6,31 @@ import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createMemberKey } from '../../gateway/src/membership/keys.ts';
-import { startAnvil, type Anvil } from '../helpers/anvil.ts';
-import { startFakeNode, type FakeNode } from '../helpers/fakeNode.ts';
-import { startGatewayProcess, type GatewayProcess } from '../helpers/gatewayProcess.ts';
+import type { FakeNode } from '../helpers/fakeNode.ts';
+import { startServedGateway, type GatewayProcess, type ServedGateway } from '../helpers/gatewayProcess.ts';
 import { hostileCases, type HostileCase } from '../helpers/hostile.ts';
 import { expectationOf, rawIdOf, responseProblem, upstreamProblem } from '../helpers/jsonRpcOracle.ts';
-import { testSchema } from '../helpers/schema.ts';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 8_2026);
 const COUNT = Number(process.env.FUZZ_CASES ?? 10_000);
 const LIMITS = { maxBodyBytes: 512 * 1024, maxBatch: 100 };
-const schema = testSchema('test_fuzz');
-
-let l2: Anvil;
-let l1: Anvil;
-let counted: FakeNode;
+let served: ServedGateway;
 let gw: GatewayProcess;
+let counted: FakeNode;
 let key: string;
 
 test.before(async () => {
-  [l2, l1] = await Promise.all([startAnvil({ chainId: 42161 }), startAnvil({ chainId: 1 })]);
-  counted = await startFakeNode(l2.url);
-  const database = await schema.open();
-  key = (await createMemberKey(database, { address: `0x${'fa'.repeat(20)}`, label: 'fuzz' })).key;
-  await database.close();
-  gw = await startGatewayProcess({
-    ...process.env,
-    DATABASE_URL: schema.url,
-    L2_UPSTREAMS: `counted=${counted.url}`,
-    L1_UPSTREAMS: `l1=${l1.url}`,
-    METRICS_PORT: '0',
-    ORCHESTRATOR_SYNC_ENABLED: 'false',
-    MAX_BODY_BYTES: String(LIMITS.maxBodyBytes),
-    MAX_BATCH: String(LIMITS.maxBatch),
+  served = await startServedGateway({
+    schema: 'test_fuzz',
+    front: true,
+    env: { MAX_BODY_BYTES: String(LIMITS.maxBodyBytes), MAX_BATCH: String(LIMITS.maxBatch) },
   });
+  ({ gw, key } = served);
+  counted = served.front!;
 });
 
 test.after(async () => {
-  await gw?.stop();
-  await counted?.close();
-  await Promise.all([l2?.kill(), l1?.kill()]);
-  await schema.drop();
+  await served?.stop();
 });
 
 interface Reply {

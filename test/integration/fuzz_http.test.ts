@@ -7,43 +7,26 @@ import { Agent, request } from 'node:http';
 import { connect } from 'node:net';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createMemberKey } from '../../gateway/src/membership/keys.ts';
-import { startAnvil, type Anvil } from '../helpers/anvil.ts';
-import { startGatewayProcess, type GatewayProcess } from '../helpers/gatewayProcess.ts';
+import { startServedGateway, type GatewayProcess, type ServedGateway } from '../helpers/gatewayProcess.ts';
 import { rawRequest } from '../helpers/rawHttp.ts';
-import { testSchema } from '../helpers/schema.ts';
 
 const HEADERS_TIMEOUT_MS = 1500;
 const REQUEST_TIMEOUT_MS = 3000;
 const MB = 1024 * 1024;
-const schema = testSchema('test_fuzz_http');
-
-let l2: Anvil;
-let l1: Anvil;
+let served: ServedGateway;
 let gw: GatewayProcess;
 let key: string;
 
 test.before(async () => {
-  [l2, l1] = await Promise.all([startAnvil({ chainId: 42161 }), startAnvil({ chainId: 1 })]);
-  const database = await schema.open();
-  key = (await createMemberKey(database, { address: `0x${'fb'.repeat(20)}`, label: 'fuzz-http' })).key;
-  await database.close();
-  gw = await startGatewayProcess({
-    ...process.env,
-    DATABASE_URL: schema.url,
-    L2_UPSTREAMS: `a=${l2.url}`,
-    L1_UPSTREAMS: `b=${l1.url}`,
-    METRICS_PORT: '0',
-    ORCHESTRATOR_SYNC_ENABLED: 'false',
-    HEADERS_TIMEOUT_MS: String(HEADERS_TIMEOUT_MS),
-    REQUEST_TIMEOUT_MS: String(REQUEST_TIMEOUT_MS),
+  served = await startServedGateway({
+    schema: 'test_fuzz_http',
+    env: { HEADERS_TIMEOUT_MS: String(HEADERS_TIMEOUT_MS), REQUEST_TIMEOUT_MS: String(REQUEST_TIMEOUT_MS) },
   });
+  ({ gw, key } = served);
 });
 
 test.after(async () => {
-  await gw?.stop();
-  await Promise.all([l2?.kill(), l1?.kill()]);
-  await schema.drop();
+  await served?.stop();
 });
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
