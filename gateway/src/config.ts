@@ -154,6 +154,10 @@ export function loadConfig(env: Env = process.env): Config {
   if (config.upstream.breakerMaxCooldownMs < config.upstream.breakerCooldownMs) {
     throw new ConfigError('BREAKER_MAX_COOLDOWN_MS', 'must be at least BREAKER_COOLDOWN_MS');
   }
+  if (config.drain.timeoutMs <= config.drain.graceMs) {
+    // Otherwise every drain would run out of time during the grace and exit 1 without flushing.
+    throw new ConfigError('DRAIN_TIMEOUT_MS', 'must be more than DRAIN_GRACE_MS');
+  }
   return config;
 }
 

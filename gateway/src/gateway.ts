@@ -12,7 +12,7 @@ import { systemClock, type Clock } from './common/clock.ts';
 import { NETWORKS, type Network } from './common/network.ts';
 import type { Config } from './config.ts';
 import { EventBus } from './events.ts';
-import { createApp } from './http/app.ts';
+import { ActiveRequests, createApp } from './http/app.ts';
 import type { NetworkService } from './http/networks.ts';
 import { rpcRouter } from './http/rpcRoute.ts';
 import { statusRouter } from './http/statusRoutes.ts';
@@ -135,7 +135,8 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   const status = statusRouter({ networks, database, version: VERSION, draining: () => draining });
   // Members' calls may be up to MAX_BODY_BYTES; portal forms and everything else far less.
   const bodyLimit = (path: string) => (path.startsWith('/api/') ? config.limits.maxBodyBytes : MAX_FORM_BYTES);
-  const app = createApp({ bus, routers: [rpc, status, portal], bodyLimit, draining: () => draining });
+  const active = new ActiveRequests();
+  const app = createApp({ bus, routers: [rpc, status, portal], bodyLimit, draining: () => draining, active });
   const { headersTimeoutMs, requestTimeoutMs, keepAliveTimeoutMs } = config.http;
   // Node checks the header and request deadlines on an interval: a fraction of the shortest keeps the cut prompt.
   const checkEveryMs = Math.min(30_000, Math.max(50, Math.floor(Math.min(headersTimeoutMs, requestTimeoutMs) / 4)));
@@ -152,10 +153,14 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
       draining = true;
       if (graceMs > 0) await new Promise((resolve) => setTimeout(resolve, graceMs));
       // No new connections; idle ones close now, busy ones after the answer in flight (it says Connection: close).
+      // The sweep catches a connection whose answer went out just before the drain began, idle a moment later.
+      const sweep = setInterval(() => server.closeIdleConnections(), 100);
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();
       });
+      clearInterval(sweep);
+      await active.idle(); // calls whose client went away still finish, and are counted, before the pools stop
       await sync?.stop();
       await Promise.all(Object.values(pools).map((p) => p.stop()));
       await access.stop(); // the last usage counts and last-used times

@@ -7,13 +7,13 @@ import { startServedGateway } from '../helpers/gatewayProcess.ts';
 
 const CALLS = ['{"jsonrpc":"2.0","id":1,"method":"eth_chainId","params":[]}', '{"jsonrpc":"2.0","id":2,"method":"eth_blockNumber","params":[]}'];
 
-function post(agent: Agent, port: number, path: string, body: string): Promise<{ ok: boolean; status: number }> {
+function post(agent: Agent, port: number, path: string, body: string): Promise<{ ok: boolean; status: number; connection?: string }> {
   return new Promise((resolve) => {
     const req = request({ agent, host: '127.0.0.1', port, path, method: 'POST', headers: { 'content-type': 'application/json' } }, (res) => {
       let text = '';
       res.setEncoding('utf8');
       res.on('data', (d: string) => (text += d));
-      res.on('end', () => resolve({ ok: res.statusCode === 200 && text.includes('"result"'), status: res.statusCode ?? 0 }));
+      res.on('end', () => resolve({ ok: res.statusCode === 200 && text.includes('"result"'), status: res.statusCode ?? 0, connection: res.headers.connection }));
       res.on('error', () => resolve({ ok: false, status: 0 }));
     });
     req.on('error', () => resolve({ ok: false, status: 0 }));
@@ -73,6 +73,37 @@ test('SIGTERM under load: 0 of the requests sent before it fail, /readyz 503 at 
     const lastUsed = await database.db.one('SELECT last_used_at FROM api_keys WHERE id = $1', [id]);
     assert.ok(lastUsed.last_used_at, 'and the key\'s last use is written');
     assert.match(gw.output(), /"msg":"drained"/);
+  } finally {
+    gw.child.kill('SIGKILL');
+    await served.stop();
+  }
+});
+
+test('a drain while a slow call is in flight on a keep-alive connection: the call is answered with Connection: close, the drain ends at once, exit 0', async () => {
+  const served = await startServedGateway({
+    schema: 'test_drain_slow',
+    front: true,
+    env: { USAGE_FLUSH_INTERVAL_MS: '3600000', DRAIN_GRACE_MS: '0', DRAIN_TIMEOUT_MS: '10000', KEEP_ALIVE_TIMEOUT_MS: '60000' },
+  });
+  const { gw, key, keyId, database } = served;
+  try {
+    served.front!.misbehave({ method: 'eth_getTransactionCount', act: { kind: 'slow', ms: 1500 } });
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const exited = new Promise<number | null>((resolve) => gw.child.once('exit', (code) => resolve(code)));
+    const call = post(agent, gw.port, `/api/${key}/l2`, `{"jsonrpc":"2.0","id":1,"method":"eth_getTransactionCount","params":["0x${'ab'.repeat(20)}","latest"]}`);
+    await new Promise((r) => setTimeout(r, 300)); // the call is at the node
+    const signalAt = Date.now();
+    gw.child.kill('SIGINT'); // no grace: the listener closes at once, with the call in flight
+    const answer = await call;
+    const code = await exited;
+    const drainMs = Date.now() - signalAt;
+    agent.destroy();
+    assert.ok(answer.ok, 'the call in flight is answered');
+    assert.is(answer.connection, 'close', 'and told to close its keep-alive connection');
+    assert.is(code, 0, 'exit code 0');
+    assert.ok(drainMs < 5000, `the drain did not wait for the keep-alive timeout: ${drainMs} ms`);
+    const counted = Number((await database.db.one('SELECT COALESCE(sum(requests), 0) AS n FROM key_usage WHERE key_id = $1', [keyId])).n);
+    assert.is(counted, 1, 'the call is in the usage table');
   } finally {
     gw.child.kill('SIGKILL');
     await served.stop();

@@ -48,6 +48,7 @@ const BAD: Array<[Record<string, string>, string, RegExp]> = [
   [{ MAX_BATCH: '0' }, 'MAX_BATCH', /between/],
   [{ UNKNOWN_KEY_RATE_BURST: '0' }, 'UNKNOWN_KEY_RATE_BURST', /between/],
   [{ BREAKER_COOLDOWN_MS: '5000', BREAKER_MAX_COOLDOWN_MS: '1000' }, 'BREAKER_MAX_COOLDOWN_MS', /at least/],
+  [{ DRAIN_GRACE_MS: '30000', DRAIN_TIMEOUT_MS: '25000' }, 'DRAIN_TIMEOUT_MS', /more than DRAIN_GRACE_MS/],
   [{ CONFIG_FILE: '/nonexistent/gateway.json' }, 'CONFIG_FILE', /cannot read/],
 ];
 for (const [env, variable, message] of BAD) {

@@ -14,17 +14,58 @@ export interface AppOptions {
   bodyLimit(path: string): number;
   /** While true, every answer tells the client to close its connection (the gateway is draining). */
   draining?: () => boolean;
+  /** Counts the requests being handled, for a drain to wait on. */
+  active?: ActiveRequests;
+}
+
+/**
+ * Requests whose handling has not finished, whether or not their client is still connected: a drain waits for
+ * these, not only for the connections, so a call whose client went away still finishes and is counted.
+ */
+export class ActiveRequests {
+  private count = 0;
+  private waiters: Array<() => void> = [];
+
+  enter(): void {
+    this.count++;
+  }
+
+  leave(): void {
+    if (--this.count > 0) return;
+    for (const resolve of this.waiters.splice(0)) resolve();
+  }
+
+  /** Resolves once no request is being handled. */
+  idle(): Promise<void> {
+    return this.count === 0 ? Promise.resolve() : new Promise((resolve) => this.waiters.push(resolve));
+  }
 }
 
 export function createApp(o: AppOptions): Koa {
   const app = new Koa({ proxy: false });
   app.silent = true; // our own error middleware reports; Koa's default would print stacks with request details
+  if (o.active) {
+    const active = o.active;
+    app.use(async (_ctx, next) => {
+      active.enter();
+      try {
+        await next();
+      } finally {
+        active.leave();
+      }
+    });
+  }
   app.use(errorBoundary(o.bus));
   if (o.draining) {
     const draining = o.draining;
-    app.use((ctx, next) => {
-      if (draining()) ctx.set('Connection', 'close'); // keep-alive clients reconnect elsewhere
-      return next();
+    app.use(async (ctx, next) => {
+      try {
+        await next();
+      } finally {
+        // Decided when answering, not when the request arrived: a call in flight when the drain began closes too,
+        // so keep-alive clients reconnect elsewhere and no connection outlives the drain.
+        if (draining() && !ctx.headerSent) ctx.set('Connection', 'close');
+      }
     });
   }
   app.use(unreadBodyLimit(o.bodyLimit));
