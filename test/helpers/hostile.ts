@@ -44,7 +44,7 @@ const BUILTINS = ['valueOf', 'hasOwnProperty', 'toString', 'constructor', '__pro
 const ODD_METHODS = [
   'eth_chainId/../admin_nodeInfo', '../debug_traceTransaction', 'eth_chäinId', 'eth_chainId\u0000', ' eth_chainId', 'eth_chainId\n',
   '%65th_chainId', 'eth.chainId', 'eth-chainId', '\u{1d522}th_chainId', 'eth_chainId;rm -rf /', 'ΕΤΗ_chainId', 'eth\u200d_chainId',
-  '\u202eeth_chainId', 'eth_chainId?x=1', 'http://127.0.0.1/', 'eth_chainId\\', '', ' ', 'e'.repeat(129), '_', '1eth', 'eth_chainId\uFEFF',
+  '\u202eeth_chainId', 'ETH_CHAINID', 'Eth_sendRawTransaction', 'eth_getbalance', 'eth_chainId?x=1', 'http://127.0.0.1/', 'eth_chainId\\', '', ' ', 'e'.repeat(129), '_', '1eth', 'eth_chainId\uFEFF',
 ];
 const ODD_IDS = [
   'null', '0', '-0', '1.5', '1e21', '1E+2', '123456789012345678901234567890', '-9007199254740993', '9007199254740993',

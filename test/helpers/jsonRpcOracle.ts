@@ -1,7 +1,7 @@
 // What JSON-RPC 2.0 (and EIP-1474) requires of an answer, written down independently of the gateway's code: how
 // many answers a body needs, whether an answer is well formed, and whether a call that reached a node was one a
 // node may be sent. The fuzzers judge every answer by these.
-import { DEFAULT_DENY, methodSpec } from '../../gateway/src/evm/methods.ts';
+import { DEFAULT_DENY, knownMethodInOtherCase, methodSpec } from '../../gateway/src/evm/methods.ts';
 import { paramsProblem } from '../../gateway/src/evm/params.ts';
 
 const METHOD = /^[A-Za-z][A-Za-z0-9_]{0,127}$/;
@@ -106,6 +106,7 @@ export function upstreamProblem(envelope: unknown): string | undefined {
   if (typeof c.method !== 'string' || !METHOD.test(c.method)) return `method name ${JSON.stringify(c.method)}`;
   const lower = c.method.toLowerCase();
   if (denied.some((p) => (p.endsWith('*') ? lower.startsWith(p.slice(0, -1)) : lower === p))) return `denied method ${c.method}`;
+  if (knownMethodInOtherCase(c.method)) return `a known method in another case: ${c.method}`;
   if (c.params !== undefined && (typeof c.params !== 'object' || c.params === null)) return 'params not an array or object';
   const m = measure(c.params);
   if (m.depth > MAX_DEPTH || m.items > MAX_ITEMS) return `params beyond bounds (${m.depth} deep, ${m.items} values)`;

@@ -6,6 +6,7 @@ import * as assert from 'uvu/assert';
 import { privateKeyToAccount } from 'viem/accounts';
 import { startAnvil, TEST_PRIVATE_KEYS, type Anvil } from '../helpers/anvil.ts';
 import { startFakeNode, type FakeNode, type Misbehaviour } from '../helpers/fakeNode.ts';
+import { waitFor } from '../helpers/gateway.ts';
 import { freePort } from '../helpers/gatewayProcess.ts';
 import { fastUpstream, networkConfig, recorder, type Recorder } from '../helpers/poolFixture.ts';
 import { NodePool } from '../../gateway/src/upstream/pool.ts';
@@ -146,7 +147,9 @@ test('"nonce too low" while a node finds the transaction by hash: success, with 
 test('"nonce too low" and no node has this transaction (another one took the nonce): the error, as it is', async () => {
   const s = await setup();
   try {
-    await s.anvil.rpc('eth_sendRawTransaction', [await signedTransfer(2n)]); // the same nonce, other bytes
+    const other = await s.anvil.rpc<string>('eth_sendRawTransaction', [await signedTransfer(2n)]); // the same nonce, other bytes
+    // Mined before ours arrives (Anvil may answer a send before its block exists): "nonce too low", not "underpriced".
+    await waitFor(async () => (await s.anvil.rpc('eth_getTransactionReceipt', [other])) !== null, 5000, 'the other transaction mined');
     const out = await send(s, await signedTransfer(1n));
     assert.is((out as { kind?: unknown }).kind, 'error');
     assert.match(JSON.stringify(out), /nonce too low/i);

@@ -186,4 +186,12 @@ test('method names of JavaScript built-ins are ordinary unknown methods: forward
   }
 });
 
+test('a known method in another case is refused with its right spelling, never forwarded without its rules', async () => {
+  const r = await rpc(call('Eth_sendRawTransaction', ['0x01']));
+  assert.is(r.json.error.code, -32601);
+  assert.match(r.json.error.message, /case-sensitive \(eth_sendRawTransaction\)/);
+  assert.equal(r.calls, [], 'nothing reached the caller');
+  assert.is((await rpc(call('eth_chainId'))).json.result, '0xa4b1', 'the right spelling still works');
+});
+
 test.run();

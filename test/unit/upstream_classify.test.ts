@@ -35,7 +35,10 @@ const RPC_ERRORS: Array<[number, string, boolean, boolean, string]> = [
   [-32601, 'the method eth_foo does not exist/is not available', true, false, 'rpc_error'],
   [-32004, 'method not supported', true, false, 'rpc_error'],
   [-32000, 'header not found', true, true, 'node_state'],
-  [-32000, 'missing trie node 1234abcd (path )', true, true, 'node_state'],
+  // Pruned state: an archive node may answer; the full node is as healthy as before for everything else.
+  [-32000, 'missing trie node 1234abcd (path )', true, false, 'node_state'],
+  [-32000, 'historical state not available in path scheme yet', true, false, 'node_state'],
+  [-32603, 'missing trie node abc', true, false, 'node_state'],
   [-32000, 'unknown block', true, true, 'node_state'],
   [-32603, 'internal error', true, true, 'node_state'],
   [-32002, 'resource unavailable', true, true, 'node_state'],

@@ -44,6 +44,12 @@ test('hedges are bounded: over many reads, at most the share plus a small burst'
   assert.ok(hedges >= 0.1 * 1000 - 1, 'and the share is there to spend');
 });
 
+test('HEDGE_MAX_SHARE=0 means no hedge at all, not even the burst', () => {
+  const budget = new HedgeBudget(0);
+  for (let i = 0; i < 100; i++) budget.earn();
+  assert.is(budget.take(), false);
+});
+
 function pool(count: number) {
   const clock = manualClock();
   const bus = new EventBus();

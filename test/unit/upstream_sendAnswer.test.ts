@@ -24,6 +24,7 @@ const CASES: Array<[string, AttemptResult, SendAnswer]> = [
   ['a timeout after the bytes left', { ok: false, failure: 'timeout', reached: true, detail: 't' }, 'ambiguous'],
   ['a reset after the bytes left', { ok: false, failure: 'transport', reached: true, detail: 't' }, 'ambiguous'],
   ['HTTP 502 (the bytes arrived somewhere)', { ok: false, failure: 'http_5xx', reached: true, detail: 't' }, 'ambiguous'],
+  ['HTTP 429 (a rate limiter refused it before the node took it)', { ok: false, failure: 'http_429', reached: true, detail: 'HTTP 429', httpStatus: 429 }, 'unavailable'],
   ['connection refused', { ok: false, failure: 'connect', reached: false, detail: 't' }, 'unsent'],
 ];
 for (const [what, result, answer] of CASES) {

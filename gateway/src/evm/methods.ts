@@ -155,6 +155,18 @@ export function methodSpec(method: string): MethodSpec | undefined {
   return TABLE.get(method);
 }
 
+const BY_LOWER_CASE: ReadonlyMap<string, string> = new Map([...TABLE.keys()].map((name) => [name.toLowerCase(), name]));
+
+/**
+ * The known method spelled `method` in another case (`Eth_sendRawTransaction` -> `eth_sendRawTransaction`), or
+ * undefined. Nodes differ on whether case matters, so the gateway never forwards such a name: it would miss the
+ * method's rules (a write retried as a read, params unchecked).
+ */
+export function knownMethodInOtherCase(method: string): string | undefined {
+  if (TABLE.has(method)) return undefined;
+  return BY_LOWER_CASE.get(method.toLowerCase());
+}
+
 /** Every method the table knows: a closed set, so each may be its own metric label. */
 export const KNOWN_METHODS: ReadonlySet<string> = new Set(TABLE.keys());
 

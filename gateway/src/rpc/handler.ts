@@ -2,7 +2,7 @@
 import type { Emitter, InternalErrorEvent } from '../common/bus.ts';
 import type { RpcEvent } from './events.ts';
 import type { Network } from '../common/network.ts';
-import { methodSpec } from '../evm/methods.ts';
+import { knownMethodInOtherCase, methodSpec } from '../evm/methods.ts';
 import { paramsProblem } from '../evm/params.ts';
 import { GatewayError } from '../common/errors.ts';
 import { asRpcError, InvalidParamsError, MethodNotFoundError, type RpcError } from './errors.ts';
@@ -72,6 +72,10 @@ async function answer(call: ParsedCall, ctx: RpcContext): Promise<Answer> {
     if (!call.ok) return refuse(call.idText, method, call.error, ctx, started, false);
     const { params } = call.request;
     if (!ctx.policy.allows(method)) return refuse(call.idText, method, new MethodNotFoundError(method), ctx, started, notification);
+    const spelled = knownMethodInOtherCase(method);
+    if (spelled) {
+      return refuse(call.idText, method, new MethodNotFoundError(method, `does not exist: method names are case-sensitive (${spelled})`), ctx, started, notification);
+    }
     const shape = methodSpec(method)?.params;
     const problem = shape && paramsProblem(method, shape, params);
     if (problem) return refuse(call.idText, method, new InvalidParamsError(problem), ctx, started, notification);

@@ -118,14 +118,21 @@ export async function nextNode(call: Call): Promise<{ node: PoolNode; timeoutMs:
   let lastResort = false;
   if (!node) {
     node = pickLastResort(c.nodes, tried, call.noRepeat);
-    call.lastResortEnds ??= c.now() + settings.lastResortDeadlineMs;
-    const left = call.lastResortEnds - c.now();
-    if (!node || left <= 0) return undefined;
+    if (!node) return undefined;
     lastResort = true;
-    timeoutMs = Math.max(1, Math.min(timeoutFor(call, node), settings.lastResortTimeoutMs, left));
+    call.lastResortEnds ??= c.now() + settings.lastResortDeadlineMs;
   }
   const repeats = call.attemptsOn.get(node) ?? 0;
   if (repeats > 0) await sleep(settings.retryBackoffMs * 2 ** (repeats - 1)); // a blip passes; a dead node costs little
+  if (lastResort) {
+    const left = call.lastResortEnds! - c.now();
+    if (left <= 0) return undefined;
+    // Each node out of rotation gets a short timeout so the others get their turn; the last one left gets all the
+    // time that remains (a lone node that is slow under a burst is slow, not dead).
+    const other = pickLastResort(c.nodes, tried, new Set([...call.noRepeat, node]));
+    const others = other !== undefined && !tried.has(other);
+    timeoutMs = Math.max(1, Math.min(timeoutFor(call, node), others ? settings.lastResortTimeoutMs : left, left));
+  }
   return { node, timeoutMs, lastResort };
 }
 
@@ -145,14 +152,16 @@ async function attemptHedged(call: Call, first: PoolNode, timeoutMs: number, las
   const delay = hedgeDelay(first.latency[call.cls], c.settings.hedge);
   const early = await within(one.done, delay);
   if (early) return [early];
+  if (call.attempts >= c.settings.maxAttempts) return [await one.done];
   const second = pickNode(c.nodes, new Set([...call.attemptsOn.keys()]), call.noRepeat, c.settings.hedge.minDelayMs);
   if (!second || second === first || !c.budget.take()) {
     if (second && second !== first) second.breaker.release(); // a half-open trial taken for nothing
     return [await one.done];
   }
   c.bus.emit({ type: 'upstream.hedge', requestId: call.requestId, network: c.network, method: call.method, from: first.name, to: second.name, delayMs: delay });
-  const two = start(call, second, timeoutFor(call, second), false);
-  const winner = await firstGood([one.done, two.done]);
+  // The hedge's own run time says little when it is cut short early: only the slow first attempt's counts.
+  const two = start(call, second, timeoutFor(call, second), false, { hedge: true });
+  const winner = await firstGood(one.done, two.done);
   if (winner) {
     const loser = winner.node === first ? two : one;
     loser.cancel();
@@ -161,29 +170,44 @@ async function attemptHedged(call: Call, first: PoolNode, timeoutMs: number, las
   return Promise.all([one.done, two.done]);
 }
 
-/** Resolves with the first attempt that answered well, or undefined once all have settled without one. */
-function firstGood(attempts: Array<Promise<Attempted>>): Promise<Attempted | undefined> {
+/**
+ * The attempt to answer with, as soon as it is known; undefined when neither answered well. Any answer of the
+ * first attempt wins at once, as without a hedge; the hedge's result wins at once too, but its JSON-RPC error
+ * (an unrecognised provider error looks like a deterministic one) waits for the first attempt's answer.
+ */
+function firstGood(first: Promise<Attempted>, hedge: Promise<Attempted>): Promise<Attempted | undefined> {
+  const answered = (a: Attempted) => a.result.ok && a.next === 'return';
   return new Promise((resolve) => {
-    let left = attempts.length;
-    for (const p of attempts) {
-      void p.then((a) => {
-        if (a.result.ok && a.next === 'return') resolve(a);
-        else if (--left === 0) resolve(undefined);
-      });
-    }
+    let hedgeError: Attempted | undefined;
+    let left = 2;
+    const settle = () => --left === 0 && resolve(hedgeError);
+    void first.then((a) => (answered(a) ? resolve(a) : settle()));
+    void hedge.then((a) => {
+      if (answered(a) && a.result.ok && a.result.outcome.kind === 'result') resolve(a);
+      else {
+        if (answered(a)) hedgeError = a;
+        settle();
+      }
+    });
   });
 }
 
-export function start(call: Call, node: PoolNode, timeoutMs: number, lastResort: boolean): { done: Promise<Attempted>; cancel(): void } {
+export function start(
+  call: Call,
+  node: PoolNode,
+  timeoutMs: number,
+  lastResort: boolean,
+  role: { hedge?: boolean } = {},
+): { done: Promise<Attempted>; cancel(): void } {
   call.attempts++;
   call.attemptsOn.set(node, (call.attemptsOn.get(node) ?? 0) + 1);
   const abort = new AbortController();
-  const done = attempt(call, node, timeoutMs, call.attempts, lastResort, abort.signal);
+  const done = attempt(call, node, timeoutMs, call.attempts, lastResort, abort.signal, role.hedge === true);
   return { done, cancel: () => abort.abort() };
 }
 
 /** One attempt on one node: its event, its latency, and its outcome counted toward the node's health as a member's. */
-async function attempt(call: Call, node: PoolNode, timeoutMs: number, n: number, lastResort: boolean, signal: AbortSignal): Promise<Attempted> {
+async function attempt(call: Call, node: PoolNode, timeoutMs: number, n: number, lastResort: boolean, signal: AbortSignal, hedge: boolean): Promise<Attempted> {
   const { c, method, params } = call;
   const startTime = Date.now();
   const t0 = performance.now();
@@ -207,9 +231,13 @@ async function attempt(call: Call, node: PoolNode, timeoutMs: number, n: number,
     ...(d?.detail === undefined ? {} : { detail: d.detail }),
     ...(lastResort ? { lastResort: true } : {}),
   });
-  // The time a node took to answer (or at least ran, when cut short) is its latency; a fast refusal is not.
-  if (result.ok || cancelled || (!result.ok && result.failure === 'timeout')) node.latency[call.cls].record(durationMs);
-  if (!d) return { node, result, next: 'retry', outcome };
+  // The time a node took to answer (or at least ran, when cut short) is its latency; a fast refusal is not, and
+  // neither is a hedge cancelled because the first attempt answered (it ran only for a moment).
+  if (result.ok || (cancelled && !hedge) || (!result.ok && result.failure === 'timeout')) node.latency[call.cls].record(durationMs);
+  if (!d) {
+    node.breaker.release(); // no verdict: a half-open trial this attempt may have held goes to the next caller
+    return { node, result, next: 'retry', outcome };
+  }
   if (!repeatable(d.outcome)) call.noRepeat.add(node);
   if (d.health === 'failure') {
     const read = call.read ? { method, params } : undefined;

@@ -83,19 +83,12 @@ const NODE_BUSY = [
   /not synced/,
   /syncing/,
 ];
-// This node lacks the data for this query (behind, pruned): another node may have it, and members got nothing here.
-const NODE_LACKS_DATA = [
-  /header not found/,
-  /missing trie node/,
-  /unknown block/,
-  /block not found/,
-  /not found.*block/,
-  /state (is )?not available/,
-  /historical state/,
-  /state histor/,
-  /pruned/,
-  /missing (state|block|header)/,
-];
+// This node is behind: it does not have a block the query names. Another node may, and members got nothing here:
+// it counts against the node (a node that says this to members while its polls look fine must leave rotation).
+const NODE_BEHIND = [/header not found/, /unknown block/, /block not found/, /not found.*block/, /missing (block|header)/];
+// This node has pruned the state the query needs (a full node asked for history): an archive node may answer, and
+// the node is as healthy as before for everything else, so it does not count against it.
+const NODE_PRUNED = [/missing trie node/, /state (is )?not available/, /historical state/, /state histor/, /pruned/, /missing state/];
 
 export function classifyRpcError(error: JsonRpcErrorObject): RpcErrorClass {
   const message = typeof error.message === 'string' ? error.message.toLowerCase() : '';
@@ -107,7 +100,8 @@ export function classifyRpcError(error: JsonRpcErrorObject): RpcErrorClass {
   if (code === -32601 || code === -32004) return { ...answer, retry: true };
   if (QUERY_LIMIT.some((re) => re.test(message))) return { ...answer, failure: 'node_state', retry: true };
   if (code === -32005 || NODE_BUSY.some((re) => re.test(message))) return { failure: 'node_state', retry: true, hurtsHealth: true, transient: true };
-  if (code === -32002 || code === -32603 || NODE_LACKS_DATA.some((re) => re.test(message))) {
+  if (NODE_PRUNED.some((re) => re.test(message))) return { failure: 'node_state', retry: true, hurtsHealth: false, transient: false };
+  if (code === -32002 || code === -32603 || NODE_BEHIND.some((re) => re.test(message))) {
     return { failure: 'node_state', retry: true, hurtsHealth: true, transient: false };
   }
   return answer;

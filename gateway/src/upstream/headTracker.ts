@@ -14,7 +14,8 @@ export interface HeadTrackerOptions {
   headPollMs: number;
   /** A node more than this many blocks behind the best leaves rotation; it returns at half of it. */
   lagThreshold: number;
-  timeoutMs: (node: PoolNode) => number;
+  /** A poll's timeout on this node; with a method, the timeout a member's call of that method gets (the trial's). */
+  timeoutMs: (node: PoolNode, method?: string) => number;
 }
 
 interface PolledBlock extends Head {
@@ -104,14 +105,15 @@ export class HeadTracker {
     node.succeeded('probe');
     this.updateLags();
     this.emitHead(node);
-    await this.trial(node, timeout, signal);
+    await this.trial(node, signal);
   }
 
   /** A member-like trial of a half-open breaker that members' failures opened, unless a member call holds it. */
-  private async trial(node: PoolNode, timeout: number, signal: AbortSignal): Promise<void> {
+  private async trial(node: PoolNode, signal: AbortSignal): Promise<void> {
     if (node.breaker.state() !== 'half_open' || node.breaker.openedBy() !== 'member' || !node.breaker.tryPass()) return;
     const read = node.failedRead ?? { method: 'eth_getBlockByNumber', params: ['latest', false] };
-    const result = await node.client.attempt(read.method, read.params, timeout, signal);
+    // The replayed read gets the time a member's call of it gets (a wide getLogs takes long on any node).
+    const result = await node.client.attempt(read.method, read.params, this.options.timeoutMs(node, read.method), signal);
     if (signal.aborted) {
       node.breaker.release();
       return;

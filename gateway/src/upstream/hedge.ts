@@ -28,7 +28,7 @@ export class HedgeBudget {
 
   /** Spends a hedge if the budget has one. */
   take(): boolean {
-    if (this.tokens < 1) return false;
+    if (this.share <= 0 || this.tokens < 1) return false; // a share of 0 turns hedging off, the initial burst too
     this.tokens -= 1;
     return true;
   }

@@ -64,7 +64,12 @@ export class NodePool {
     this.tracker = new HeadTracker(
       net.network,
       this.nodes,
-      { headPollMs: net.headPollMs, lagThreshold: net.lagThreshold, timeoutMs: (n) => n.client.timeoutMs ?? upstream.timeoutMs },
+      {
+        headPollMs: net.headPollMs,
+        lagThreshold: net.lagThreshold,
+        timeoutMs: (n, method) =>
+          method !== undefined && methodSpec(method)?.timeout === 'logs' ? upstream.getLogsTimeoutMs : (n.client.timeoutMs ?? upstream.timeoutMs),
+      },
       bus,
     );
   }

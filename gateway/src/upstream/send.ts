@@ -30,7 +30,8 @@ const KNOWN = [/already known/, /known transaction/, /alreadyknown/, /already im
 const NONCE_TOO_LOW = [/nonce too low/, /nonce has already been used/, /oldnonce/];
 
 export function sendAnswer(result: AttemptResult): SendAnswer {
-  if (!result.ok) return result.reached ? 'ambiguous' : 'unsent';
+  // A 429 is a rate limiter's refusal before the node took the bytes in: nothing was sent, another node may take it.
+  if (!result.ok) return result.failure === 'http_429' ? 'unavailable' : result.reached ? 'ambiguous' : 'unsent';
   if (result.outcome.kind === 'result') return 'accepted';
   return errorAnswer(result.outcome.error);
 }
