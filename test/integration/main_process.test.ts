@@ -1,4 +1,5 @@
 // The gateway as an operator runs it: the process entry, its metrics port, its logs, its shutdown.
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +8,7 @@ import * as assert from 'uvu/assert';
 import { createMemberKey } from '../../gateway/src/membership/keys.ts';
 import { openDatabase } from '../../gateway/src/store/db.ts';
 import { startAnvil } from '../helpers/anvil.ts';
+import { waitFor } from '../helpers/gateway.ts';
 import { freePort, startGatewayProcess, type GatewayProcess } from '../helpers/gatewayProcess.ts';
 
 test('npm start: serves, exposes database and member gauges on the metrics port, logs JSON without keys, stops cleanly on SIGTERM', async () => {
@@ -53,6 +55,32 @@ test('npm start: serves, exposes database and member gauges on the metrics port,
     gw?.child.kill('SIGKILL');
     await Promise.all([l2.kill(), l1.kill()]);
     rmSync(dataDir, { recursive: true, force: true });
+  }
+});
+
+test('SIGTERM to `npm start` itself (a service manager that signals only its main process) reaches the gateway: it drains and exits, no orphan keeps the port', async () => {
+  const [l2, l1] = await Promise.all([startAnvil({ chainId: 42161 }), startAnvil({ chainId: 1 })]);
+  const port = await freePort();
+  const npm = spawn('npm', ['start'], {
+    cwd: new URL('../..', import.meta.url).pathname,
+    env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), METRICS_PORT: '0', L2_UPSTREAMS: `a=${l2.url}`, L1_UPSTREAMS: `b=${l1.url}`, ORCHESTRATOR_SYNC_ENABLED: 'false', DRAIN_GRACE_MS: '100' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  npm.stdout.on('data', (d) => (out += d));
+  npm.stderr.on('data', (d) => (out += d));
+  const base = `http://127.0.0.1:${port}`;
+  try {
+    await waitFor(async () => (await fetch(`${base}/healthz`).catch(() => undefined))?.ok === true, 60_000, 'npm start to listen');
+    const exited = new Promise((resolve) => npm.once('exit', resolve));
+    npm.kill('SIGTERM');
+    await exited;
+    await waitFor(async () => (await fetch(`${base}/healthz`).then(() => 'up', () => 'down')) === 'down', 10_000, 'the port to close');
+    assert.match(out, /"msg":"drained"/, 'the gateway itself got the signal and drained');
+  } finally {
+    npm.kill('SIGKILL');
+    await fetch(`${base}/healthz`).then(() => assert.unreachable('a gateway process outlived npm'), () => undefined);
+    await Promise.all([l2.kill(), l1.kill()]);
   }
 });
 

@@ -214,7 +214,7 @@ test('per-request facts are bounded: requests that never complete age out of mem
   assert.is(newest?.node, 'n99');
 });
 
-test('LOG_REQUESTS=errors (the default): an ok request leaves no line, an error or a denial does', async () => {
+test('LOG_REQUESTS=errors (the default): an ok request leaves no line, an error, a denial or a troubled ok request (hedged, retried) does', async () => {
   const out = sink();
   const bus = new EventBus();
   const telemetry = await startTelemetry(bus, loadTelemetryConfig({ METRICS_PORT: '0', METRICS_HOST: '127.0.0.1' }), { logDestination: out.stream });
@@ -223,9 +223,17 @@ test('LOG_REQUESTS=errors (the default): an ok request leaves no line, an error 
     bus.emit({ type: 'request.completed', requestId: 'err1', network: 'l2', method: 'eth_call', httpStatus: 200, errorCode: -32002, durationMs: 1 });
     bus.emit({ type: 'access.denied', requestId: 'den1', network: 'l1', reason: 'unknown_key' });
     bus.emit({ type: 'request.completed', requestId: 'den1', network: 'l1', method: 'invalid', httpStatus: 401, errorCode: -32001, durationMs: 1 });
-    const lines = out.lines() as Array<{ request_id?: string; outcome?: string }>;
+    bus.emit({ type: 'upstream.hedge', requestId: 'hedged1', network: 'l2', method: 'eth_call', from: 'a', to: 'b', delayMs: 300 });
+    bus.emit({ type: 'request.completed', requestId: 'hedged1', network: 'l2', method: 'eth_call', httpStatus: 200, durationMs: 320 });
+    for (const [n, outcome] of [[1, 'transport'], [2, 'ok']] as const) {
+      bus.emit({ type: 'upstream.attempt', requestId: 'retried1', network: 'l2', node: 'a', method: 'eth_call', attempt: n, outcome, durationMs: 1, startTime: Date.now() });
+    }
+    bus.emit({ type: 'request.completed', requestId: 'retried1', network: 'l2', method: 'eth_call', httpStatus: 200, durationMs: 60 });
+    const lines = out.lines() as Array<{ request_id?: string; outcome?: string; hedged?: boolean; attempts?: number }>;
     const ids = lines.filter((l) => l.request_id).map((l) => `${l.request_id}:${l.outcome}`);
-    assert.equal(ids, ['err1:error', 'den1:denied']);
+    assert.equal(ids, ['err1:error', 'den1:denied', 'hedged1:ok', 'retried1:ok']);
+    assert.is(lines.find((l) => l.request_id === 'hedged1')?.hedged, true);
+    assert.is(lines.find((l) => l.request_id === 'retried1')?.attempts, 2);
   } finally {
     await telemetry.shutdown();
   }

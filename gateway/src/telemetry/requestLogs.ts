@@ -133,7 +133,9 @@ export class RequestLogs {
     const f = this.facts.get(e.requestId);
     this.facts.delete(e.requestId);
     const outcome = requestOutcome(e, f?.denyReason !== undefined);
-    if (this.mode === 'errors' && outcome === 'ok' && !(f?.callErrors)) return;
+    // An ok request is worth a line when it was troubled: hedged, or answered only after another attempt.
+    const troubled = (f?.hedges ?? 0) > 0 || (f?.attempts ?? 0) > 1;
+    if (this.mode === 'errors' && outcome === 'ok' && !f?.callErrors && !troubled) return;
     const batch = e.method === 'batch';
     this.log.info(
       {
