@@ -127,11 +127,11 @@ export async function nextNode(call: Call): Promise<{ node: PoolNode; timeoutMs:
   if (lastResort) {
     const left = call.lastResortEnds! - c.now();
     if (left <= 0) return undefined;
-    // Each node out of rotation gets a short timeout so the others get their turn; the last one left gets all the
-    // time that remains (a lone node that is slow under a burst is slow, not dead).
+    // Each node out of rotation gets a short timeout so the others get their turn; the last one left, started
+    // within the deadline, gets a whole attempt's timeout (a lone node that is slow under a burst is slow, not dead).
     const other = pickLastResort(c.nodes, tried, new Set([...call.noRepeat, node]));
     const others = other !== undefined && !tried.has(other);
-    timeoutMs = Math.max(1, Math.min(timeoutFor(call, node), others ? settings.lastResortTimeoutMs : left, left));
+    timeoutMs = others ? Math.max(1, Math.min(timeoutFor(call, node), settings.lastResortTimeoutMs, left)) : timeoutFor(call, node);
   }
   return { node, timeoutMs, lastResort };
 }
