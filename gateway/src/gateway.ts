@@ -2,7 +2,7 @@
 // them together. main.ts calls it with the process's config; tests call it in-process to observe the bus.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createRequire } from 'node:module';
+import { packageVersion } from './telemetry/version.ts';
 import { KeyResolver } from './access/keyResolver.ts';
 import { MemberAccess } from './access/memberAccess.ts';
 import { UsageMeter } from './access/usageMeter.ts';
@@ -12,9 +12,10 @@ import { systemClock, type Clock } from './common/clock.ts';
 import { NETWORKS, type Network } from './common/network.ts';
 import type { Config } from './config.ts';
 import { EventBus } from './events.ts';
-import { ActiveRequests, createApp } from './http/app.ts';
+import { ActiveRequests } from './http/activeRequests.ts';
+import { createApp, requestListener } from './http/app.ts';
 import type { NetworkService } from './http/networks.ts';
-import { rpcRouter } from './http/rpcRoute.ts';
+import { rpcEndpoint } from './http/rpcRoute.ts';
 import { statusRouter } from './http/statusRoutes.ts';
 import { activeSetSink } from './membership/activeSet.ts';
 import { callerTransport } from './orchestrators/callerTransport.ts';
@@ -33,8 +34,7 @@ import { readCounts, type GatewayCounts } from './store/stats.ts';
 import { UsageRepo } from './store/usage.ts';
 import { NodePool } from './upstream/pool.ts';
 
-const pkg = createRequire(import.meta.url)('../../package.json') as { version: string };
-export const VERSION = pkg.version;
+export const VERSION = packageVersion();
 
 export interface Gateway {
   url: string;
@@ -122,8 +122,12 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   for (const pool of Object.values(pools)) pool.start();
   sync?.start(); // a failed sync (no network yet) retries with backoff; serving never waits for it
 
-  const rpc = rpcRouter({
+  let draining = false;
+  const active = new ActiveRequests();
+  const rpc = rpcEndpoint({
     bus,
+    draining: () => draining,
+    active,
     access,
     networks,
     methods: config.methods,
@@ -131,16 +135,14 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     unknownKeys: { perMinute: config.access.unknownKeyPerMinute, burst: config.access.unknownKeyBurst },
     trustProxy: config.portal.trustProxy,
   });
-  let draining = false;
   const status = statusRouter({ networks, database, version: VERSION, draining: () => draining });
   // Members' calls may be up to MAX_BODY_BYTES; portal forms and everything else far less.
   const bodyLimit = (path: string) => (path.startsWith('/api/') ? config.limits.maxBodyBytes : MAX_FORM_BYTES);
-  const active = new ActiveRequests();
-  const app = createApp({ bus, routers: [rpc, status, portal], bodyLimit, draining: () => draining, active });
+  const app = createApp({ bus, routers: [status, portal], bodyLimit, draining: () => draining, active });
   const { headersTimeoutMs, requestTimeoutMs, keepAliveTimeoutMs } = config.http;
   // Node checks the header and request deadlines on an interval: a fraction of the shortest keeps the cut prompt.
   const checkEveryMs = Math.min(30_000, Math.max(50, Math.floor(Math.min(headersTimeoutMs, requestTimeoutMs) / 4)));
-  const server = createServer({ connectionsCheckingInterval: checkEveryMs }, app.callback());
+  const server = createServer({ connectionsCheckingInterval: checkEveryMs }, requestListener(rpc, app));
   server.keepAliveTimeout = keepAliveTimeoutMs; // longer than common load balancers' idle timeout by default
   server.headersTimeout = headersTimeoutMs; // slow headers (slowloris) get 408 and the connection closed
   server.requestTimeout = requestTimeoutMs; // so does a body that never finishes

@@ -8,8 +8,8 @@ import { loadConfig } from '../../gateway/src/config.ts';
 import { EventBus } from '../../gateway/src/events.ts';
 import type { KeyCheck } from '../../gateway/src/access/keyResolver.ts';
 import { type AccessCheck } from '../../gateway/src/http/apiKey.ts';
-import { createApp } from '../../gateway/src/http/app.ts';
-import { rpcRouter } from '../../gateway/src/http/rpcRoute.ts';
+import { createApp, requestListener } from '../../gateway/src/http/app.ts';
+import { rpcEndpoint } from '../../gateway/src/http/rpcRoute.ts';
 import { startTestGateway } from '../helpers/gateway.ts';
 
 const CALL = '{"jsonrpc":"2.0","id":1,"method":"eth_chainId","params":[]}';
@@ -54,7 +54,7 @@ test('while a client is limited, its unknown keys never reach the key store; oth
   const caller = { call: async () => ({ kind: 'result' as const, raw: '"0x1"', value: '0x1' }) };
   const network = { caller, status: () => [], healthyCount: () => 1, head: () => undefined };
   const bus = new EventBus();
-  const rpc = rpcRouter({
+  const rpc = rpcEndpoint({
     bus,
     access,
     networks: { l2: network },
@@ -63,8 +63,8 @@ test('while a client is limited, its unknown keys never reach the key store; oth
     unknownKeys: { perMinute: config.access.unknownKeyPerMinute, burst: config.access.unknownKeyBurst },
     trustProxy: config.portal.trustProxy,
   });
-  const app = createApp({ bus, routers: [rpc], bodyLimit: () => config.limits.maxBodyBytes });
-  const server: Server = createServer(app.callback());
+  const app = createApp({ bus, routers: [], bodyLimit: () => config.limits.maxBodyBytes });
+  const server: Server = createServer(requestListener(rpc, app));
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
   const from = (ip: string, key: string) =>

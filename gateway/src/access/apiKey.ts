@@ -1,5 +1,6 @@
 // API keys: 32 random bytes, base64url (43 characters). Only the SHA-256 hash is ever stored.
 import { createHash, randomBytes } from 'node:crypto';
+import * as crypto from 'node:crypto';
 
 export const API_KEY_BYTES = 32;
 export const API_KEY_LENGTH = 43;
@@ -22,8 +23,11 @@ export function generateApiKey(): NewApiKey {
   return { key, hash: hashApiKey(key), prefix: apiKeyPrefix(key) };
 }
 
+// crypto.hash (Node >= 20.12) hashes in one call, without a Hash object: it is on every request's path.
+const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: 'hex') => string }).hash;
+
 export function hashApiKey(key: string): string {
-  return createHash('sha256').update(key, 'utf8').digest('hex');
+  return oneShot ? oneShot('sha256', key, 'hex') : createHash('sha256').update(key, 'utf8').digest('hex');
 }
 
 export function apiKeyPrefix(key: string): string {

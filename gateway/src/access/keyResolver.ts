@@ -88,9 +88,10 @@ export class KeyResolver {
     });
   }
 
-  async resolve(key: string): Promise<KeyCheck> {
+  /** `hash`, when the caller has it already, must be hashApiKey(key). */
+  async resolve(key: string, hash?: string): Promise<KeyCheck> {
     if (!isWellFormedApiKey(key)) return UNKNOWN; // never worth a query, and never cached
-    const hash = hashApiKey(key);
+    hash ??= hashApiKey(key);
     const entry = this.cache.get(hash);
     const now = this.now();
     if (entry && now < entry.freshUntil) return entry.check;
@@ -104,6 +105,13 @@ export class KeyResolver {
       this.inflight.set(hash, lookup);
     }
     return pending;
+  }
+
+  /** resolve()'s answer when it needs no query (a malformed key, a fresh cached answer); undefined otherwise. */
+  cached(key: string, hash?: string): KeyCheck | undefined {
+    if (!isWellFormedApiKey(key)) return UNKNOWN;
+    const entry = this.cache.get(hash ?? hashApiKey(key));
+    return entry && this.now() < entry.freshUntil ? entry.check : undefined;
   }
 
   /** Whether this key checked out as valid recently (a cached answer, fresh or kept for stale-if-error); no query. */

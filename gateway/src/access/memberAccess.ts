@@ -24,8 +24,12 @@ export class MemberAccess {
     this.usage = parts.usage;
   }
 
-  resolve(key: string): Promise<KeyCheck> {
-    return this.keys.resolve(key);
+  resolve(key: string, hash?: string): Promise<KeyCheck> {
+    return this.keys.resolve(key, hash);
+  }
+
+  cached(key: string, hash?: string): KeyCheck | undefined {
+    return this.keys.cached(key, hash);
   }
 
   knownValid(key: string): boolean {

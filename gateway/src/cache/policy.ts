@@ -92,12 +92,24 @@ export function revealedHeight(method: string, value: unknown): number | undefin
 
 /** JSON with object keys sorted, so key order never splits one call into two cache entries. */
 export function canonicalJson(v: unknown): string {
+  // Without objects (most params: hex strings, tags and flags in arrays) JSON.stringify is already canonical.
+  return holdsObject(v) ? canonical(v) : (JSON.stringify(v) ?? 'null');
+}
+
+function holdsObject(v: unknown): boolean {
+  if (v === null || typeof v !== 'object') return false;
+  if (!Array.isArray(v)) return true;
+  for (const item of v) if (item !== null && typeof item === 'object' && holdsObject(item)) return true;
+  return false;
+}
+
+function canonical(v: unknown): string {
   if (v === null || typeof v !== 'object') return JSON.stringify(v) ?? 'null';
-  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
   const obj = v as Record<string, unknown>;
   const parts: string[] = [];
   for (const k of Object.keys(obj).sort()) {
-    if (obj[k] !== undefined) parts.push(`${JSON.stringify(k)}:${canonicalJson(obj[k])}`);
+    if (obj[k] !== undefined) parts.push(`${JSON.stringify(k)}:${canonical(obj[k])}`);
   }
   return `{${parts.join(',')}}`;
 }

@@ -1,5 +1,7 @@
-// The key in the URL path -> the member it belongs to (ctx.state.member), or a refusal with the HTTP status and
+// The key in the URL path -> the member it belongs to (state.member), or a refusal with the HTTP status and
 // JSON-RPC error of its reason. A refused request's body is never read.
+import type { Socket } from 'node:net';
+import { hashApiKey } from '../access/apiKey.ts';
 import type { KeyCheck } from '../access/keyResolver.ts';
 import type { Network } from '../common/network.ts';
 import type { DenyReason, AccessEvent } from '../access/events.ts';
@@ -7,11 +9,14 @@ import type { Emitter } from '../common/bus.ts';
 import { RpcCode } from '../rpc/errors.ts';
 import { NULL_ID, renderError } from '../rpc/types.ts';
 import { json } from './respond.ts';
-import type { RpcContext, RpcMiddleware } from './rpcState.ts';
+import type { RpcExchange, RpcStep } from './rpcState.ts';
 
 /** What the route needs of the key check (access/memberAccess.ts). */
 export interface AccessCheck {
-  resolve(key: string): Promise<KeyCheck>;
+  /** `hash`, when given, is hashApiKey(key), computed already. */
+  resolve(key: string, hash?: string): Promise<KeyCheck>;
+  /** The answer resolve() would give at once from its cache, when it has a fresh one; no promise, no query. */
+  cached?(key: string, hash?: string): KeyCheck | undefined;
   /** Whether the key checked out as valid recently, answered without a query. */
   knownValid(key: string): boolean;
   /** One request made with this key on this network (last use and usage counts, written in batches). */
@@ -40,22 +45,37 @@ const DENIAL: Readonly<Record<DenyReason, { status: number; code: number; messag
 };
 
 /** Answers the request as refused for `reason`. */
-export function deny(ctx: RpcContext, bus: Emitter<AccessEvent>, reason: DenyReason): void {
-  const { request } = ctx.state;
+export function deny(x: RpcExchange, bus: Emitter<AccessEvent>, reason: DenyReason): void {
+  const { request } = x.state;
   const denial = DENIAL[reason];
   request.denied = reason;
   request.errorCode = denial.code;
   bus.emit({ type: 'access.denied', requestId: request.id, network: request.network, reason });
-  ctx.status = denial.status;
-  json(ctx, renderError(NULL_ID, { code: denial.code, message: denial.message }));
+  x.status = denial.status;
+  json(x, renderError(NULL_ID, { code: denial.code, message: denial.message }));
 }
 
-export function apiKey(access: AccessCheck, bus: Emitter<AccessEvent>): RpcMiddleware {
-  return async (ctx, next) => {
-    const { request } = ctx.state;
-    const check = await access.resolve(ctx.params.key ?? '').catch((): KeyCheck => ({ ok: false, reason: 'access_unavailable' }));
-    if (!check.ok) return deny(ctx, bus, check.reason);
-    ctx.state.member = { address: check.memberAddress, keyId: check.keyId };
+// A keep-alive connection carries one member's key request after request: its hash is computed once per
+// connection, and forgotten with it.
+const hashes = new WeakMap<Socket, { key: string; hash: string }>();
+
+function keyHash(x: RpcExchange): string {
+  const socket = x.req.socket;
+  const last = hashes.get(socket);
+  if (last?.key === x.key) return last.hash;
+  const hash = hashApiKey(x.key);
+  hashes.set(socket, { key: x.key, hash });
+  return hash;
+}
+
+export function apiKey(access: AccessCheck, bus: Emitter<AccessEvent>): RpcStep {
+  const unavailable = (): KeyCheck => ({ ok: false, reason: 'access_unavailable' });
+  return async (x, next) => {
+    const { request } = x.state;
+    const hash = keyHash(x);
+    const check = access.cached?.(x.key, hash) ?? (await access.resolve(x.key, hash).catch(unavailable));
+    if (!check.ok) return deny(x, bus, check.reason);
+    x.state.member = { address: check.memberAddress, keyId: check.keyId };
     access.touch(check.keyId, request.network);
     if (bus.has('access.granted')) {
       bus.emit({ type: 'access.granted', requestId: request.id, network: request.network, memberAddress: check.memberAddress, keyId: check.keyId });

@@ -1,10 +1,14 @@
-// The Koa application: the routers gateway.ts gives it (the JSON-RPC endpoint, health and status, the
-// portal), behind one error boundary, with a 404 that lists the endpoints.
+// The HTTP server's request listener: the JSON-RPC endpoint on node:http directly (rpcRoute.ts), and the Koa
+// application for every other path: the routers gateway.ts gives it (health and status, the portal), behind one
+// error boundary, with a 404 that lists the endpoints.
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type Router from '@koa/router';
 import Koa, { type Context, type Next } from 'koa';
 import type { Emitter, InternalErrorEvent } from '../common/bus.ts';
 import { drainBounded } from './body.ts';
+import type { ActiveRequests } from './activeRequests.ts';
 import { notFound } from './respond.ts';
+import type { RpcEndpoint } from './rpcRoute.ts';
 
 export interface AppOptions {
   bus: Emitter<InternalErrorEvent>;
@@ -18,27 +22,12 @@ export interface AppOptions {
   active?: ActiveRequests;
 }
 
-/**
- * Requests whose handling has not finished, whether or not their client is still connected: a drain waits for
- * these, not only for the connections, so a call whose client went away still finishes and is counted.
- */
-export class ActiveRequests {
-  private count = 0;
-  private waiters: Array<() => void> = [];
-
-  enter(): void {
-    this.count++;
-  }
-
-  leave(): void {
-    if (--this.count > 0) return;
-    for (const resolve of this.waiters.splice(0)) resolve();
-  }
-
-  /** Resolves once no request is being handled. */
-  idle(): Promise<void> {
-    return this.count === 0 ? Promise.resolve() : new Promise((resolve) => this.waiters.push(resolve));
-  }
+/** The listener for node:http's createServer: the endpoint's paths to it, the rest to the app. */
+export function requestListener(endpoint: RpcEndpoint, app: Koa): (req: IncomingMessage, res: ServerResponse) => void {
+  const koa = app.callback();
+  return (req, res) => {
+    if (!endpoint.handle(req, res)) void koa(req, res);
+  };
 }
 
 export function createApp(o: AppOptions): Koa {

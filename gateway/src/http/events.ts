@@ -1,7 +1,9 @@
 // What the JSON-RPC route says when a request is over, whatever became of it.
 import type { Network } from '../common/network.ts';
 
-export type HttpEvent = {
+export type HttpEvent = RequestCompletedEvent;
+
+export interface RequestCompletedEvent {
   type: 'request.completed';
   requestId: string;
   network: Network;
@@ -13,4 +15,4 @@ export type HttpEvent = {
   durationMs: number;
   memberAddress?: string;
   keyId?: string;
-};
+}

@@ -5,17 +5,18 @@ import type { AccessEvent } from '../access/events.ts';
 import type { Emitter } from '../common/bus.ts';
 import { deny, type AccessCheck } from './apiKey.ts';
 import { clientIp } from './clientIp.ts';
-import type { RpcMiddleware } from './rpcState.ts';
+import { setHeader } from './respond.ts';
+import type { RpcStep } from './rpcState.ts';
 
-export function unknownKeyLimit(limiter: RateLimiter, access: AccessCheck, bus: Emitter<AccessEvent>, trustProxy: boolean): RpcMiddleware {
-  return async (ctx, next) => {
-    const client = clientIp(ctx, trustProxy);
+export function unknownKeyLimit(limiter: RateLimiter, access: AccessCheck, bus: Emitter<AccessEvent>, trustProxy: boolean): RpcStep {
+  return async (x, next) => {
+    const client = clientIp(x.req, trustProxy);
     const waitMs = limiter.wait(client);
-    if (waitMs > 0 && !access.knownValid(ctx.params.key ?? '')) {
-      ctx.set('Retry-After', String(Math.ceil(waitMs / 1000)));
-      return deny(ctx, bus, 'unknown_key_rate');
+    if (waitMs > 0 && !access.knownValid(x.key)) {
+      setHeader(x, 'Retry-After', String(Math.ceil(waitMs / 1000)));
+      return deny(x, bus, 'unknown_key_rate');
     }
     await next();
-    if (ctx.state.request.denied === 'unknown_key') limiter.take(client);
+    if (x.state.request.denied === 'unknown_key') limiter.take(client);
   };
 }

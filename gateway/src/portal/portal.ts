@@ -123,7 +123,7 @@ export class Portal {
   }
 
   private limit(limiter: RateLimiter, ctx: Context): void {
-    const wait = limiter.take(clientIp(ctx, this.deps.config.portal.trustProxy));
+    const wait = limiter.take(clientIp(ctx.req, this.deps.config.portal.trustProxy));
     if (wait > 0) throw new RateLimitedError(Math.ceil(wait / 1000));
   }
 }

@@ -14,13 +14,21 @@ import { mapLimited } from '../common/mapLimited.ts';
 /** The events the handler emits. */
 export type RpcEmitter = Emitter<RpcEvent | InternalErrorEvent>;
 
+/** Who a call is for: the request, and the member (key id) when known, whose reads the cache keeps monotonic. */
+export interface CallContext {
+  requestId: string;
+  member?: string;
+}
+
 export interface Caller {
-  call(method: string, params: unknown, ctx: { requestId: string }): Promise<CallOutcome>;
+  call(method: string, params: unknown, ctx: CallContext): Promise<CallOutcome>;
 }
 
 export interface RpcContext {
   network: Network;
   requestId: string;
+  /** The member's key id, when the key checked out. */
+  member?: string;
   bus: RpcEmitter;
   caller: Caller;
   policy: MethodPolicy;
@@ -79,7 +87,7 @@ async function answer(call: ParsedCall, ctx: RpcContext): Promise<Answer> {
     const shape = methodSpec(method)?.params;
     const problem = shape && paramsProblem(method, shape, params);
     if (problem) return refuse(call.idText, method, new InvalidParamsError(problem), ctx, started, notification);
-    const outcome = await ctx.caller.call(method, params ?? [], { requestId: ctx.requestId });
+    const outcome = await ctx.caller.call(method, params ?? [], ctx); // ctx is the CallContext: request id and member
     const errorCode = outcome.kind === 'error' ? outcome.error.code : undefined;
     emitCall(ctx, method, errorCode, 'upstream', started);
     return { text: notification ? null : renderResponse(call.idText, outcome), method, errorCode };

@@ -2,12 +2,12 @@
 // so two gateway replicas starting together neither race nor apply a file twice.
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
+import { projectPath } from '../common/projectRoot.ts';
 import type pgPromise from 'pg-promise';
 import { describeDbError, MigrationError } from './errors.ts';
 
-export const MIGRATIONS_DIR = fileURLToPath(new URL('../../../db/migrations/', import.meta.url));
+export const MIGRATIONS_DIR = projectPath('db', 'migrations');
 /** Any constant works; every runner of this project must use the same one. */
 const MIGRATION_LOCK_ID = 7_340_521_968;
 const FILE_NAME = /^(\d+)_[a-z0-9_]+\.sql$/;
