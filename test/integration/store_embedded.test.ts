@@ -66,6 +66,25 @@ test('the lock is taken once, refused while its holder lives, and released only 
   releaseLock(lock);
 });
 
+test('a new DATA_DIR is created out of process, and PGlite runs with the small shared_buffers', async () => {
+  const fresh = join(tmp, 'fresh');
+  const d = await openDatabase({ dataDir: fresh }, { migrate: true });
+  try {
+    // 16 MB instead of PostgreSQL's 128 MB: the buffers are touched inside the WebAssembly heap.
+    assert.is(await d.db.one('SHOW shared_buffers', [], (r: { shared_buffers: string }) => r.shared_buffers), '16MB');
+    assert.ok(existsSync(join(fresh, 'pglite', 'PG_VERSION')), 'initialised');
+  } finally {
+    await d.close();
+  }
+  // Reopened (no initdb this time), with the same settings.
+  const again = await openDatabase({ dataDir: fresh }, { migrate: true });
+  try {
+    assert.is(await again.db.one('SHOW shared_buffers', [], (r: { shared_buffers: string }) => r.shared_buffers), '16MB');
+  } finally {
+    await again.close();
+  }
+});
+
 test('a second opener of a DATA_DIR is served through the socket and sees the same data', async () => {
   const owner = await openDatabase({ dataDir }, { migrate: true });
   let client: Database | undefined;

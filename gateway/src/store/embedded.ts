@@ -4,9 +4,10 @@
 import { chmodSync, mkdirSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join, resolve } from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
+import type { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { StoreError } from './errors.ts';
+import { openPglite } from './embeddedInit.ts';
 import { readHolder, releaseLock, tryAcquireLock } from './embeddedLock.ts';
 
 /** The port in the socket file name (`.s.PGSQL.<port>`), as PostgreSQL clients expect it. */
@@ -133,7 +134,7 @@ class EmbeddedHost implements EmbeddedServer {
     let pglite: PGlite | undefined;
     try {
       rmSync(this.socketPath, { force: true });
-      pglite = await PGlite.create(join(this.host, 'pglite'));
+      pglite = await openPglite(join(this.host, 'pglite'));
       const server = new PGLiteSocketServer({ db: pglite, path: this.socketPath, maxConnections: MAX_CONNECTIONS });
       await server.start();
       chmodSync(this.socketPath, 0o600); // the socket has no password: only this user may connect
