@@ -2,7 +2,8 @@
 // git worktree, with its dependencies installed) under the same wrk load, interleaved round by round so the
 // machine's drift falls on both alike. Prints the median CPU µs per request and req/s of each.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startAnvil } from '../helpers/anvil.ts';
 import { haveWrk, runWrk, type WrkResult } from './wrk.ts';
@@ -16,8 +17,10 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 5);
 const trees = { this: fileURLToPath(new URL('../..', import.meta.url)), other: resolve(other) };
 
+/** Each tree's gateway from its TypeScript sources under tsx, so that only the code differs, not the build. */
 function start(tree: string, args: string[]): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/bench/gatewayServer.ts', ...args], { cwd: tree, stdio: ['ignore', 'pipe', 'inherit'] });
+  const entry = existsSync(join(tree, 'test/bench/gatewayServer.mjs')) ? ['test/bench/gatewayServer.mjs', 'gateway/src'] : ['test/bench/gatewayServer.ts'];
+  const child = spawn(process.execPath, ['--import', 'tsx', ...entry, ...args], { cwd: tree, stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((res, rej) => {
     let out = '';
     child.stdout!.on('data', (d) => {
