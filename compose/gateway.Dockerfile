@@ -9,7 +9,7 @@ COPY gateway ./gateway
 COPY db ./db
 # DATA_DIR for the embedded database when DATABASE_URL is unset.
 RUN mkdir -p /app/data && chown node:node /app/data
-USER node
+USER 1000:1000
 # 8080: public JSON-RPC port; 9464: Prometheus metrics (keep it off the public network).
 EXPOSE 8080 9464
 CMD ["node", "--import", "tsx", "gateway/src/main.ts"]
