@@ -29,6 +29,8 @@ import { describeDbError } from './store/errors.ts';
 import { KeyChangeListener, notifyKeysChanged, type KeyChange } from './store/keyChanges.ts';
 import { AdvisoryLeaderLock } from './store/leaderLock.ts';
 import { PgNonceStore } from './store/nonces.ts';
+import { PgRateLimiter } from './store/rateBuckets.ts';
+import type { ClientLimiter, RateLimitOptions } from './common/rateLimit.ts';
 import { SessionRepo } from './store/sessions.ts';
 import { readCounts, type GatewayCounts } from './store/stats.ts';
 import { UsageRepo } from './store/usage.ts';
@@ -122,6 +124,14 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     : undefined;
   if (sync && !leaderLock) bus.emit({ type: 'orchestrators.leader', leader: true, reason: 'the only process (embedded database)' });
 
+  // The sign-in and unknown-key limits: on PostgreSQL counted in the database, so replicas share one budget
+  // instead of multiplying it; on the embedded database (one process) in memory.
+  const sharedLimiter =
+    database.kind === 'postgres'
+      ? (scope: string, options: RateLimitOptions): ClientLimiter =>
+          new PgRateLimiter(db, { ...options, scope, onError: (message) => bus.emit({ type: 'store.error', operation: 'rate_limit', message }) })
+      : undefined;
+
   // The member portal on the shared database, so every replica agrees on nonces, sessions and members.
   const portal = createPortalRouter({
     config: { publicUrl: config.publicUrl, portal: config.portal },
@@ -131,6 +141,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     sessions: new SessionRepo(db, { onSweepError: storeError('portal_sweep'), now }),
     members: new PortalMemberService(database, { operator: config.portal.operator, maxKeysPerMember: membership.maxKeysPerMember, announce }),
     now,
+    limiter: sharedLimiter,
   });
 
   for (const pool of Object.values(pools)) pool.start();
@@ -143,6 +154,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     methods: config.methods,
     limits: config.limits,
     unknownKeys: { perMinute: config.access.unknownKeyPerMinute, burst: config.access.unknownKeyBurst },
+    unknownKeyLimiter: sharedLimiter?.('unknown_key', { perMinute: config.access.unknownKeyPerMinute, burst: config.access.unknownKeyBurst }),
     trustProxy: config.portal.trustProxy,
   });
   let draining = false;

@@ -3,7 +3,7 @@
 // The body limit comes before the key check: a refused body is never read, whoever sends it.
 import Router from '@koa/router';
 import type { Network } from '../common/network.ts';
-import { RateLimiter } from '../common/rateLimit.ts';
+import { RateLimiter, type ClientLimiter } from '../common/rateLimit.ts';
 import type { AccessEvent } from '../access/events.ts';
 import type { Emitter, InternalErrorEvent } from '../common/bus.ts';
 import type { RpcEvent } from '../rpc/events.ts';
@@ -28,6 +28,8 @@ export interface RpcRouteOptions {
   limits: { maxBodyBytes: number; maxBatch: number };
   /** Requests with unknown keys per client IP (each costs a database query). */
   unknownKeys: { perMinute: number; burst: number };
+  /** Counts them instead of this process's own buckets (replicas share one count). */
+  unknownKeyLimiter?: ClientLimiter;
   /** Take the client IP from X-Forwarded-For (a reverse proxy in front). */
   trustProxy: boolean;
 }
@@ -38,7 +40,7 @@ export function rpcRouter(o: RpcRouteOptions): Router<RpcState> {
     '/api/:key/:network',
     requestContext(o.bus, o.networks),
     bodyLimit(o.limits.maxBodyBytes),
-    unknownKeyLimit(new RateLimiter(o.unknownKeys), o.access, o.bus, o.trustProxy),
+    unknownKeyLimit(o.unknownKeyLimiter ?? new RateLimiter(o.unknownKeys), o.access, o.bus, o.trustProxy),
     apiKey(o.access, o.bus),
     rpcBody(o.limits.maxBodyBytes),
     jsonRpc(o.bus, methodPolicy(o.methods.deny, o.methods.allow), o.limits.maxBatch),
