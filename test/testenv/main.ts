@@ -5,7 +5,7 @@
 // help, quit. Ctrl-C (or quit) stops everything it started.
 //
 //   npm run testenv                    # the gateway on :8080
-//   npm run testenv -- --port 18080    # elsewhere
+//   npm run testenv -- --port 18080    # elsewhere (--port 0: any free port)
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -18,7 +18,6 @@ import { parse, stringify } from 'yaml';
 import { createMemberKey } from '../../gateway/src/membership/keys.ts';
 import { openDatabase } from '../../gateway/src/store/db.ts';
 import { startAnvil, type Anvil, type AnvilOptions } from '../helpers/anvil.ts';
-import { freePort } from '../helpers/gatewayProcess.ts';
 import { binaries, renderAlertmanager, shortenTimings, startAlertmanager, startPrometheus, type Daemon } from '../integration/alerts_support.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -61,7 +60,8 @@ async function createKey(dataDir: string): Promise<string> {
   }
 }
 
-async function startGateway(port: number, metricsPort: number, dataDir: string): Promise<void> {
+/** Starts the gateway (port 0: any free port) and resolves to where it listens and serves its metrics. */
+async function startGateway(port: number, dataDir: string): Promise<{ base: string; metricsPort: number }> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'gateway/src/main.ts'], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -69,9 +69,10 @@ async function startGateway(port: number, metricsPort: number, dataDir: string):
       ...process.env,
       HOST: '127.0.0.1',
       PORT: String(port),
-      PUBLIC_URL: `http://127.0.0.1:${port}`,
+      ...(port ? { PUBLIC_URL: `http://127.0.0.1:${port}` } : {}),
       METRICS_HOST: '127.0.0.1',
-      METRICS_PORT: String(metricsPort),
+      // Chosen by the system and read back from the start-up line: no race with another port picked meanwhile.
+      METRICS_PORT: '0',
       DATA_DIR: dataDir,
       L2_UPSTREAMS: upstreams('l2'),
       L1_UPSTREAMS: upstreams('l1'),
@@ -79,16 +80,19 @@ async function startGateway(port: number, metricsPort: number, dataDir: string):
       HEAD_POLL_MS: '500',
       ORCHESTRATOR_SOURCE: `static:${ORCHESTRATORS.join(',')}`,
       DRAIN_GRACE_MS: '0',
-      LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+      LOG_LEVEL: 'info',
     },
   });
   gateway = child;
-  // The gateway's warnings (a node leaving rotation...) are worth seeing; its JSON lines are shortened.
+  // The start-up line says where it listens; warnings (a node leaving rotation...) are shown, shortened.
+  let listening: ((where: { base: string; metricsPort: number }) => void) | undefined;
+  const started = new Promise<{ base: string; metricsPort: number }>((resolve) => (listening = resolve));
   const relay = (d: Buffer) => {
     for (const line of d.toString().split('\n').filter(Boolean)) {
       try {
         const j = JSON.parse(line) as Record<string, unknown>;
-        say(`[gateway] ${j.msg}${j.node ? ` ${j.network}/${j.node}` : ''}${j.detail ? `: ${j.detail}` : ''}`);
+        if (typeof j.msg === 'string' && j.msg.startsWith('gateway listening')) listening?.({ base: String(j.url), metricsPort: Number(j.metricsPort) });
+        if (Number(j.level) >= 40) say(`[gateway] ${j.msg}${j.node ? ` ${j.network}/${j.node}` : ''}${j.detail ? `: ${j.detail}` : ''}`);
       } catch {
         say(`[gateway] ${line}`);
       }
@@ -102,11 +106,9 @@ async function startGateway(port: number, metricsPort: number, dataDir: string):
       void stop(1);
     }
   });
-  const deadline = Date.now() + 60_000;
-  while (!(await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok, () => false))) {
-    if (Date.now() > deadline || child.exitCode !== null) throw new Error('the gateway did not start');
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  const exited = new Promise<never>((_, reject) => child.once('exit', () => reject(new Error('the gateway exited while starting'))));
+  const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('the gateway did not start in 60 s')), 60_000).unref());
+  return Promise.race([started, exited, timeout]);
 }
 
 /** Prints each Alertmanager notification as it arrives. */
@@ -216,14 +218,11 @@ async function stop(code: number): Promise<void> {
 async function main(): Promise<void> {
   process.on('SIGINT', () => void stop(0));
   process.on('SIGTERM', () => void stop(0));
-  const port = Number(args.port);
-  const metricsPort = await freePort();
   const dataDir = join(work, 'data');
   await startNodes();
   const key = await createKey(dataDir);
-  await startGateway(port, metricsPort, dataDir);
+  const { base, metricsPort } = await startGateway(Number(args.port), dataDir);
   const monitoring = await startMonitoring(metricsPort);
-  const base = `http://127.0.0.1:${port}`;
   say('');
   say('The test environment is up (everything on 127.0.0.1; throwaway data, removed on exit):');
   say(`  Member l2:     ${base}/api/${key}/l2     (Arbitrum One stand-ins l2-a, l2-b: chain id 42161, a block every 250 ms)`);

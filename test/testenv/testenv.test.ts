@@ -7,7 +7,6 @@ import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { waitFor } from '../helpers/gateway.ts';
-import { freePort } from '../helpers/gatewayProcess.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -38,8 +37,8 @@ async function rpc(url: string, method: string): Promise<{ result?: string; erro
 }
 
 test('testenv: a ready key, reads survive "kill l2-a", Ctrl-C leaves no process behind', async () => {
-  const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/testenv/main.ts', '--port', String(port)], {
+  // Any free port, chosen by the system when the gateway binds: nothing can take it in between.
+  const child = spawn(process.execPath, ['--import', 'tsx', 'test/testenv/main.ts', '--port', '0'], {
     cwd: root,
     stdio: ['pipe', 'pipe', 'pipe'],
     detached: true, // its own process group: every process it starts can be found (and cleaned up) by it
@@ -52,9 +51,10 @@ test('testenv: a ready key, reads survive "kill l2-a", Ctrl-C leaves no process 
   try {
     await waitFor(() => /^ready$/m.test(out), 120_000, () => `testenv to be ready: ${out.slice(-2000)}`);
     const l2 = /Member l2:\s+(\S+)/.exec(out)?.[1] as string;
-    assert.match(l2, new RegExp(`^http://127\\.0\\.0\\.1:${port}/api/[^/]+/l2$`));
+    const port = Number(/^http:\/\/127\.0\.0\.1:(\d+)\/api\/[^/]+\/l2$/.exec(l2)?.[1]);
+    assert.ok(port > 0, `the member URL: ${out.slice(-2000)}`);
     for (const label of ['Member l1', 'Portal', 'Status', 'Prometheus', 'Alertmanager']) assert.match(out, new RegExp(`${label}:\\s+http://127\\.0\\.0\\.1:\\d+`), label);
-    assert.is((await rpc(l2, 'eth_chainId')).result, '0xa4b1');
+    assert.is((await rpc(l2, 'eth_chainId')).result, '0xa4b1', out.slice(-2000));
     assert.is((await rpc(l2.replace(/\/l2$/, '/l1'), 'eth_chainId')).result, '0x1');
 
     child.stdin.write('kill l2-a\n');
@@ -66,7 +66,7 @@ test('testenv: a ready key, reads survive "kill l2-a", Ctrl-C leaves no process 
     const status = (await (await fetch(`http://127.0.0.1:${port}/status`)).json()) as { networks: { l2: { nodes: Array<{ name: string; healthy: boolean }> } } };
     assert.equal(status.networks.l2.nodes.map((n) => n.name).sort(), ['l2-a', 'l2-b']);
 
-    assert.ok(groupMembers(pgid).length >= 6, 'anvils, gateway, prometheus, alertmanager in the group');
+    assert.ok(groupMembers(pgid).length >= 6, `anvils, gateway, prometheus, alertmanager in the group: ${out.slice(-2000)}`);
     process.kill(pgid, 'SIGINT'); // the process itself, as Ctrl-C would reach it
     assert.is(await exited, 0, out.slice(-2000));
     await waitFor(() => groupMembers(pgid).length === 0, 10_000, () => `no process left in the group: ${groupMembers(pgid).join(', ')}`);
