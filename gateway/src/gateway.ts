@@ -28,7 +28,10 @@ import { ApiKeyRepo } from './store/apiKeys.ts';
 import { openDatabase, type Database } from './store/db.ts';
 import { describeDbError } from './store/errors.ts';
 import { KeyChangeListener, notifyKeysChanged, type KeyChange } from './store/keyChanges.ts';
+import { AdvisoryLeaderLock } from './store/leaderLock.ts';
 import { PgNonceStore } from './store/nonces.ts';
+import { PgRateLimiter } from './store/rateBuckets.ts';
+import type { ClientLimiter, RateLimitOptions } from './common/rateLimit.ts';
 import { SessionRepo } from './store/sessions.ts';
 import { readCounts, type GatewayCounts } from './store/stats.ts';
 import { UsageRepo } from './store/usage.ts';
@@ -46,6 +49,8 @@ export interface Gateway {
   access: MemberAccess;
   /** The active-set sync, unless ORCHESTRATOR_SYNC_ENABLED is off. */
   sync: OrchestratorSync | undefined;
+  /** Whether this replica is the one that syncs the active set (undefined when the sync is off). */
+  syncLeader(): boolean | undefined;
   /** Members, keys and the active set as the dashboards count them (one query). */
   counts(): Promise<GatewayCounts>;
   /**
@@ -99,14 +104,33 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   }
 
   // The active set, read through this gateway's own L2 nodes when the source is the chain.
+  // One replica per PostgreSQL syncs: the holder of an advisory lock on a connection of its own. The embedded
+  // database has one gateway process, which leads.
   const { membership } = config;
+  const leaderLock =
+    membership.syncEnabled && database.kind === 'postgres'
+      ? new AdvisoryLeaderLock(db, undefined, {
+          onChange: (c) => bus.emit({ type: 'orchestrators.leader', leader: c.leader, reason: c.reason }),
+          onError: (message) => bus.emit({ type: 'store.error', operation: 'sync_leader_lock', message }),
+        })
+      : undefined;
   const sync = membership.syncEnabled
     ? createOrchestratorSync(membership.orchestrators, {
         bus,
         l2Transport: callerTransport(networks.l2?.caller, { label: 'orchestrator-sync' }),
         sink: activeSetSink({ db, graceMs: membership.graceMs, announce }),
+        leader: leaderLock,
       })
     : undefined;
+  if (sync && !leaderLock) bus.emit({ type: 'orchestrators.leader', leader: true, reason: 'the only process (embedded database)' });
+
+  // The sign-in and unknown-key limits: on PostgreSQL counted in the database, so replicas share one budget
+  // instead of multiplying it; on the embedded database (one process) in memory.
+  const sharedLimiter =
+    database.kind === 'postgres'
+      ? (scope: string, options: RateLimitOptions): ClientLimiter =>
+          new PgRateLimiter(db, { ...options, scope, onError: (message) => bus.emit({ type: 'store.error', operation: 'rate_limit', message }) })
+      : undefined;
 
   // The member portal on the shared database, so every replica agrees on nonces, sessions and members.
   const portal = createPortalRouter({
@@ -117,6 +141,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     sessions: new SessionRepo(db, { onSweepError: storeError('portal_sweep'), now }),
     members: new PortalMemberService(database, { operator: config.portal.operator, maxKeysPerMember: membership.maxKeysPerMember, announce }),
     now,
+    limiter: sharedLimiter,
   });
 
   for (const pool of Object.values(pools)) pool.start();
@@ -133,6 +158,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     methods: config.methods,
     limits: config.limits,
     unknownKeys: { perMinute: config.access.unknownKeyPerMinute, burst: config.access.unknownKeyBurst },
+    unknownKeyLimiter: sharedLimiter?.('unknown_key', { perMinute: config.access.unknownKeyPerMinute, burst: config.access.unknownKeyBurst }),
     trustProxy: config.portal.trustProxy,
   });
   const status = statusRouter({ networks, database, version: VERSION, draining: () => draining });
@@ -164,6 +190,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
       clearInterval(sweep);
       await active.idle(); // calls whose client went away still finish, and are counted, before the pools stop
       await sync?.stop();
+      await leaderLock?.release(); // another replica takes the sync over at its next try
       await Promise.all(Object.values(pools).map((p) => p.stop()));
       await access.stop(); // the last usage counts and last-used times
       await database.close();
@@ -176,6 +203,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     pools,
     access,
     sync,
+    syncLeader: () => (sync ? (leaderLock?.isLeader() ?? true) : undefined),
     counts: () => readCounts(db),
     drain,
     stop: () => drain(0),

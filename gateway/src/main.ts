@@ -25,8 +25,15 @@ async function main(): Promise<void> {
   const telemetry = await startTelemetry(bus, telemetryConfig);
   const log = telemetry.logger;
 
+  // Which replica syncs the active set: one line when this process takes the lead, stands by, or loses it.
+  bus.on('orchestrators.leader', (e) =>
+    log.info({ leader: e.leader, reason: e.reason }, e.leader ? 'orchestrator sync leader' : 'orchestrator sync follower'),
+  );
   const gateway = await startGateway(config, { bus });
-  telemetry.setStatsProvider(async () => ({ ...(await gateway.counts()), databaseUp: true }));
+  telemetry.setStatsProvider(async () => {
+    const leader = gateway.syncLeader();
+    return { ...(await gateway.counts()), databaseUp: true, ...(leader === undefined ? {} : { orchestratorSyncLeader: leader ? 1 : 0 }) };
+  });
   log.info(
     {
       url: gateway.url,

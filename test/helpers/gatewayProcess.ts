@@ -32,9 +32,9 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** Starts the gateway with exactly `env` plus HOST and PORT, and waits until /healthz answers. */
-export async function startGatewayProcess(env: NodeJS.ProcessEnv, timeoutMs = 60_000): Promise<GatewayProcess> {
-  const port = await freePort();
+/** Starts the gateway with exactly `env` plus HOST and PORT (`port`, or a free one), and waits until /healthz answers. */
+export async function startGatewayProcess(env: NodeJS.ProcessEnv, timeoutMs = 60_000, port?: number): Promise<GatewayProcess> {
+  port ??= await freePort();
   const child = spawn(process.execPath, ['--import', 'tsx', 'gateway/src/main.ts'], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'pipe'],

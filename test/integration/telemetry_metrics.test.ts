@@ -98,6 +98,7 @@ const fullStats = {
   orchestratorsUsing24h: 37,
   orchestratorSyncLastSuccessSeconds: 1_700_000_000,
   orchestratorSyncFailures: 2,
+  orchestratorSyncLeader: 1,
   databaseUp: true,
 };
 

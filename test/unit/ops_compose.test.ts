@@ -88,8 +88,11 @@ for (const [name, stack] of stacks) {
     const config = parse(readFileSync(hostPathOf(prom, configPath), 'utf8')) as Record<string, any>;
     const gatewayJob = config.scrape_configs.find((j: any) => j.job_name === 'gateway');
     assert.ok(gatewayJob, 'job gateway (alerts use up{job="gateway"})');
-    assert.equal(gatewayJob.static_configs[0].targets, [`gateway:${svc(stack, 'gateway').environment?.METRICS_PORT}`]);
-    for (const job of config.scrape_configs) {
+    // Every replica of a scaled gateway service: DNS discovery of the service name.
+    assert.equal(gatewayJob.dns_sd_configs, [
+      { names: ['gateway'], type: 'A', port: Number(svc(stack, 'gateway').environment?.METRICS_PORT), refresh_interval: '15s' },
+    ]);
+    for (const job of config.scrape_configs.filter((j: any) => j.static_configs)) {
       for (const target of job.static_configs[0].targets as string[]) {
         const [host] = hostAndPort(target);
         assert.ok(host === 'localhost' || stack.services[host], `${job.job_name} target ${target} is a service`);
@@ -196,13 +199,14 @@ test('test: the gateway points at the Anvil services, two per network, on the po
 
 test('the gateway image copies what exists and exposes the public and metrics ports', () => {
   const dockerfile = readFileSync(join(projectDir, 'gateway.Dockerfile'), 'utf8');
-  for (const [, src] of dockerfile.matchAll(/^COPY (\S+(?: \S+)*) \S+$/gm)) {
+  // COPY from the build context (a COPY --from=<stage> copies what that stage built).
+  for (const [, src] of dockerfile.matchAll(/^COPY (?!--from)(\S+(?: \S+)*) \S+$/gm)) {
     for (const path of (src as string).split(' ')) assert.ok(existsSync(join(root, path)), `COPY ${path}`);
   }
   const env = svc(prod, 'gateway').environment ?? {};
   const exposed = /^EXPOSE (.+)$/m.exec(dockerfile)?.[1]?.split(' ') ?? [];
   assert.ok(exposed.includes(env.PORT as string) && exposed.includes(env.METRICS_PORT as string));
-  assert.ok(svc(prod, 'gateway').ports?.every((p) => !p.endsWith(`:${env.METRICS_PORT}`)), 'metrics port is not published');
+  assert.ok((svc(prod, 'gateway').ports ?? []).every((p) => !p.endsWith(`:${env.METRICS_PORT}`)), 'metrics port is not published');
 });
 
 test.run();

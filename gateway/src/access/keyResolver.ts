@@ -115,9 +115,9 @@ export class KeyResolver {
   }
 
   /** Whether this key checked out as valid recently (a cached answer, fresh or kept for stale-if-error); no query. */
-  knownValid(key: string): boolean {
+  knownValid(key: string, hash?: string): boolean {
     if (!isWellFormedApiKey(key)) return false;
-    return this.cache.peek(hashApiKey(key))?.check.ok === true;
+    return this.cache.peek(hash ?? hashApiKey(key))?.check.ok === true;
   }
 
   /** Record a request made with this key; written to the database at the next flush. */

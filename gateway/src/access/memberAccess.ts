@@ -32,8 +32,8 @@ export class MemberAccess {
     return this.keys.cached(key, hash);
   }
 
-  knownValid(key: string): boolean {
-    return this.keys.knownValid(key);
+  knownValid(key: string, hash?: string): boolean {
+    return this.keys.knownValid(key, hash);
   }
 
   /** One request made with this key on this network: last-used time and usage counts, written in batches. */

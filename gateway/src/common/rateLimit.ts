@@ -14,7 +14,17 @@ interface Bucket {
   at: number;
 }
 
-export class RateLimiter {
+/**
+ * A per-client limit: this process's buckets (RateLimiter), or buckets shared by every replica
+ * (store/rateBuckets.ts). Both answer 0 when allowed, else the milliseconds until a token is available.
+ */
+export interface ClientLimiter {
+  /** Without taking a token. */
+  wait(client: string): number | Promise<number>;
+  take(client: string): number | Promise<number>;
+}
+
+export class RateLimiter implements ClientLimiter {
   private readonly buckets: LRUCache<string, Bucket>;
   private readonly ratePerMs: number;
   private readonly now: () => number;

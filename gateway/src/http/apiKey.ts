@@ -17,8 +17,8 @@ export interface AccessCheck {
   resolve(key: string, hash?: string): Promise<KeyCheck>;
   /** The answer resolve() would give at once from its cache, when it has a fresh one; no promise, no query. */
   cached?(key: string, hash?: string): KeyCheck | undefined;
-  /** Whether the key checked out as valid recently, answered without a query. */
-  knownValid(key: string): boolean;
+  /** Whether the key checked out as valid recently, answered without a query; `hash` as for resolve. */
+  knownValid(key: string, hash?: string): boolean;
   /** One request made with this key on this network (last use and usage counts, written in batches). */
   touch(keyId: string, network: Network): void;
 }
@@ -59,7 +59,7 @@ export function deny(x: RpcExchange, bus: Emitter<AccessEvent>, reason: DenyReas
 // connection, and forgotten with it.
 const hashes = new WeakMap<Socket, { key: string; hash: string }>();
 
-function keyHash(x: RpcExchange): string {
+export function keyHash(x: RpcExchange): string {
   const socket = x.req.socket;
   const last = hashes.get(socket);
   if (last?.key === x.key) return last.hash;

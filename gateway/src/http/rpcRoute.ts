@@ -8,7 +8,7 @@
 // Connection: close, the count of requests in flight, the bound on an unread body, the error boundary.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Network } from '../common/network.ts';
-import { RateLimiter } from '../common/rateLimit.ts';
+import { RateLimiter, type ClientLimiter } from '../common/rateLimit.ts';
 import type { AccessEvent } from '../access/events.ts';
 import type { Emitter, InternalErrorEvent } from '../common/bus.ts';
 import type { RpcEvent } from '../rpc/events.ts';
@@ -34,6 +34,8 @@ export interface RpcRouteOptions {
   limits: { maxBodyBytes: number; maxBatch: number };
   /** Requests with unknown keys per client IP (each costs a database query). */
   unknownKeys: { perMinute: number; burst: number };
+  /** Counts them instead of this process's own buckets (replicas share one count). */
+  unknownKeyLimiter?: ClientLimiter;
   /** Take the client IP from X-Forwarded-For (a reverse proxy in front). */
   trustProxy: boolean;
   /** While true, every answer tells the client to close its connection (the gateway is draining). */
@@ -53,7 +55,7 @@ export function rpcEndpoint(o: RpcRouteOptions): RpcEndpoint {
   const run = chain([
     requestContext(o.bus, o.networks),
     bodyLimit(o.limits.maxBodyBytes),
-    unknownKeyLimit(new RateLimiter(o.unknownKeys), o.access, o.bus, o.trustProxy),
+    unknownKeyLimit(o.unknownKeyLimiter ?? new RateLimiter(o.unknownKeys), o.access, o.bus, o.trustProxy),
     apiKey(o.access, o.bus),
     rpcBody(o.limits.maxBodyBytes),
     jsonRpc(o.bus, methodPolicy(o.methods.deny, o.methods.allow), o.limits.maxBatch),

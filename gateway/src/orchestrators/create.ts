@@ -5,7 +5,7 @@ import type { OrchestratorConfig, OrchestratorSourceConfig } from './config.ts';
 import { OrchestratorSourceError, type OrchestratorSource } from './source.ts';
 import { createStaticSource } from './staticSource.ts';
 import { createSubgraphSource } from './subgraphSource.ts';
-import { OrchestratorSync, type OrchestratorSink } from './sync.ts';
+import { OrchestratorSync, type OrchestratorSink, type OrchestratorSyncOptions } from './sync.ts';
 import type { Emitter } from '../common/bus.ts';
 import type { OrchestratorsEvent } from './events.ts';
 
@@ -33,7 +33,10 @@ export function createOrchestratorSource(config: OrchestratorSourceConfig, deps:
 }
 
 /** The sync loop of the configured source, handing each good set to `sink`. */
-export function createOrchestratorSync(config: OrchestratorConfig, deps: OrchestratorSourceDeps & { sink: OrchestratorSink; bus?: Emitter<OrchestratorsEvent> }): OrchestratorSync {
+export function createOrchestratorSync(
+  config: OrchestratorConfig,
+  deps: OrchestratorSourceDeps & { sink: OrchestratorSink; bus?: Emitter<OrchestratorsEvent>; leader?: OrchestratorSyncOptions['leader'] },
+): OrchestratorSync {
   const source = createOrchestratorSource(config.source, deps);
-  return new OrchestratorSync({ ...config.sync, source, sink: deps.sink, bus: deps.bus });
+  return new OrchestratorSync({ ...config.sync, source, sink: deps.sink, bus: deps.bus, leader: deps.leader });
 }

@@ -1,5 +1,15 @@
-// What the active-set sync says after each run.
-export type OrchestratorsEvent = {
+// What the active-set sync says after each run, and which replica runs it.
+export type OrchestratorsEvent = OrchestratorsSyncEvent | OrchestratorsLeaderEvent;
+
+/** This process became the replica that syncs the active set, or stopped being it (or found another one leading). */
+export type OrchestratorsLeaderEvent = {
+  type: 'orchestrators.leader';
+  leader: boolean;
+  /** "acquired", "another replica holds the lock", "connection lost: ...", "released", "the only process". */
+  reason: string;
+};
+
+export type OrchestratorsSyncEvent = {
   /** One run of the active orchestrator set sync. A failed run keeps the last good set in force. */
   type: 'orchestrators.sync';
   source: string; // 'subgraph' | 'chain' | 'static'

@@ -13,6 +13,12 @@ export interface OrchestratorSyncOptions extends OrchestratorSyncConfig {
   source: OrchestratorSource;
   sink: OrchestratorSink;
   bus?: Emitter<OrchestratorsEvent>;
+  /**
+   * Replicas on one database elect the one that syncs: each run first asks the gate, and a replica that is not
+   * the leader skips the run and asks again one interval later (so a dead leader is replaced within one).
+   * Without a gate (one process, the embedded database) this process always syncs.
+   */
+  leader?: { acquire(): Promise<boolean> };
   /** Fraction of a retry delay taken off at random (default 0.2); 0 makes retries predictable. */
   jitter?: number;
   random?: () => number;
@@ -21,6 +27,8 @@ export interface OrchestratorSyncOptions extends OrchestratorSyncConfig {
 
 export type SyncResult =
   | { outcome: 'ok'; count: number; durationMs: number }
+  /** Another replica holds the leadership: nothing was read or written. */
+  | { outcome: 'follower'; count: number; durationMs: number }
   | { outcome: 'failed'; count: number; durationMs: number; error: string };
 
 export class OrchestratorSync {
@@ -80,6 +88,10 @@ export class OrchestratorSync {
   private async run(): Promise<SyncResult> {
     const started = this.now();
     const generation = this.generation;
+    if (this.options.leader && !(await this.options.leader.acquire())) {
+      if (this.running && generation === this.generation) this.schedule(this.options.intervalMs);
+      return { outcome: 'follower', count: this.lastGood?.size ?? 0, durationMs: this.now() - started };
+    }
     let error: string | undefined;
     try {
       const set = await this.fetchBounded();

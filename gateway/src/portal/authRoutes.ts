@@ -54,7 +54,7 @@ export function authRoutes(router: Router, portal: Portal): void {
       assertSameOrigin(ctx, config.publicUrl);
       fields = await readFields(ctx);
       purpose = readPurpose(fields);
-      portal.limitVerify(ctx);
+      await portal.limitVerify(ctx);
       const label = purpose === 'key' ? checkLabel(optionalText(fields, 'label')) : null;
       const signedIn = await signIn(
         { message: fields.get('message'), signature: fields.get('signature'), address: fields.get('address') },

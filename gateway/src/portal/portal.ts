@@ -15,7 +15,7 @@ import { page, type NavItem } from './pages/layout.ts';
 import type { PortalMembers } from './members.ts';
 import type { CreatedKeyView } from './pages/keys.ts';
 import type { ChallengeView } from './pages/signForm.ts';
-import { RateLimiter } from '../common/rateLimit.ts';
+import { RateLimiter, type ClientLimiter, type RateLimitOptions } from '../common/rateLimit.ts';
 import { csrfToken, hashSessionToken, readSessionToken } from './session.ts';
 import type { SessionRecord } from '../store/sessions.ts';
 import { clientIp } from '../http/clientIp.ts';
@@ -39,6 +39,8 @@ export interface PortalDeps {
   members: PortalMembers;
   /** Decides challenge and session lifetimes; the system clock unless a test moves it. */
   now?: Clock;
+  /** Builds each sign-in limit: this process's buckets unless given (replicas share theirs in PostgreSQL). */
+  limiter?: (scope: string, options: RateLimitOptions) => ClientLimiter;
 }
 
 export interface Session {
@@ -58,9 +60,9 @@ export class Portal {
   /** The networks this gateway serves, /l2 first: one URL, status row and usage column each. */
   readonly networks: Network[];
   readonly now: Clock;
-  private readonly perClient: RateLimiter;
-  private readonly everyone: RateLimiter;
-  private readonly verifies: RateLimiter;
+  private readonly perClient: ClientLimiter;
+  private readonly everyone: ClientLimiter;
+  private readonly verifies: ClientLimiter;
 
   constructor(readonly deps: PortalDeps) {
     this.now = deps.now ?? systemClock;
@@ -69,22 +71,23 @@ export class Portal {
     this.secure = url.protocol === 'https:';
     this.networks = (['l2', 'l1'] as const).filter((n) => deps.networks[n] !== undefined);
     const p = deps.config.portal;
-    this.perClient = new RateLimiter({ perMinute: p.authPerMinute, burst: p.authBurst });
-    this.everyone = new RateLimiter({ perMinute: p.authGlobalPerMinute, burst: p.authGlobalPerMinute, maxClients: 1 });
+    const limiter = deps.limiter ?? ((_scope: string, options: RateLimitOptions) => new RateLimiter(options));
+    this.perClient = limiter('auth_challenge', { perMinute: p.authPerMinute, burst: p.authBurst });
+    this.everyone = limiter('auth_challenge_all', { perMinute: p.authGlobalPerMinute, burst: p.authGlobalPerMinute, maxClients: 1 });
     // Verifying costs a few signature recoveries and a query or two: allow more than challenges, still bounded.
-    this.verifies = new RateLimiter({ perMinute: p.authPerMinute * 3, burst: p.authBurst * 2 });
+    this.verifies = limiter('auth_verify', { perMinute: p.authPerMinute * 3, burst: p.authBurst * 2 });
   }
 
   /** A new challenge for this client, recorded as issued; RateLimitedError past the client's or everyone's bound. */
   async newChallenge(ctx: Context): Promise<Challenge> {
-    this.limit(this.perClient, ctx);
-    const wait = this.everyone.take('*');
+    await this.limit(this.perClient, ctx);
+    const wait = await this.everyone.take('*');
     if (wait > 0) throw new RateLimitedError(Math.ceil(wait / 1000));
     return issueChallenge(this.deps.nonces, this.domain, new Date(this.now()), { ttlMs: this.deps.config.portal.challengeTtlMs });
   }
 
-  limitVerify(ctx: Context): void {
-    this.limit(this.verifies, ctx);
+  limitVerify(ctx: Context): Promise<void> {
+    return this.limit(this.verifies, ctx);
   }
 
   /** The signed-in member, if the cookie names a live session. */
@@ -122,8 +125,8 @@ export class Portal {
     };
   }
 
-  private limit(limiter: RateLimiter, ctx: Context): void {
-    const wait = limiter.take(clientIp(ctx.req, this.deps.config.portal.trustProxy));
+  private async limit(limiter: ClientLimiter, ctx: Context): Promise<void> {
+    const wait = await limiter.take(clientIp(ctx.req, this.deps.config.portal.trustProxy));
     if (wait > 0) throw new RateLimitedError(Math.ceil(wait / 1000));
   }
 }

@@ -147,6 +147,9 @@ function observeStats(meter: Meter, stats: StatsCache, sync: SyncState): void {
     orchestratorSyncLastSuccessSeconds: meter.createObservableGauge('gateway_orchestrator_sync_last_success_timestamp_seconds', {
       description: 'Unix time of the last good active-set sync.',
     }),
+    orchestratorSyncLeader: meter.createObservableGauge('gateway_orchestrator_sync_leader', {
+      description: '1 on the replica that syncs the active set, 0 on the others.',
+    }),
   };
   const syncFailures = meter.createObservableCounter('gateway_orchestrator_sync_failures_total', { description: 'Failed active-set syncs.' });
   const databaseUp = meter.createObservableGauge('gateway_database_up', { description: '1 when the last database check succeeded.' });

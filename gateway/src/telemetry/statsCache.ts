@@ -13,6 +13,8 @@ export interface Stats {
   orchestratorSyncLastSuccessSeconds?: number;
   /** Failed active-set syncs since the process started (monotonic). */
   orchestratorSyncFailures?: number;
+  /** 1 when this replica is the one that syncs the active set, 0 when another one does. */
+  orchestratorSyncLeader?: number;
   /** The provider's own database check; omitted means "the provider answered, so yes". */
   databaseUp?: boolean;
 }
