@@ -24,6 +24,8 @@ export interface Config {
     maxBytes: number;
     /** Bound on how long head-dependent answers live, even if the head is not seen to move. At most 2000. */
     headTtlMs: number;
+    /** How long a `latest` answer is shared across head changes (monotonic per member); at most headTtlMs. */
+    latestMaxAgeMs: number;
     finalizedTtlMs: number;
   };
   limits: {
@@ -120,6 +122,7 @@ export function loadConfig(env: Env = process.env): Config {
       maxEntries: int(env, 'CACHE_MAX_ENTRIES', 50_000, 1, 10_000_000),
       maxBytes: int(env, 'CACHE_MAX_BYTES', 128 * 1024 * 1024, 1024, 64 * 1024 * 1024 * 1024),
       headTtlMs: int(env, 'CACHE_HEAD_TTL_MS', 2000, 1, 2000),
+      latestMaxAgeMs: int(env, 'CACHE_LATEST_MAX_AGE_MS', 1000, 0, 2000),
       finalizedTtlMs: int(env, 'CACHE_FINALIZED_TTL_MS', 3_600_000, 1000, 30 * 24 * 3_600_000),
     },
     limits: {
@@ -153,6 +156,9 @@ export function loadConfig(env: Env = process.env): Config {
   }
   if (config.upstream.breakerMaxCooldownMs < config.upstream.breakerCooldownMs) {
     throw new ConfigError('BREAKER_MAX_COOLDOWN_MS', 'must be at least BREAKER_COOLDOWN_MS');
+  }
+  if (config.cache.latestMaxAgeMs > config.cache.headTtlMs) {
+    throw new ConfigError('CACHE_LATEST_MAX_AGE_MS', 'must be at most CACHE_HEAD_TTL_MS');
   }
   if (config.drain.timeoutMs <= config.drain.graceMs) {
     // Otherwise every drain would run out of time during the grace and exit 1 without flushing.

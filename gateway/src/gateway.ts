@@ -95,8 +95,12 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     if (net.nodes.length === 0) continue;
     const pool = new NodePool(net, config.upstream, bus, now);
     pools[network] = pool;
+    const caller = new CachingCaller(network, pool, cache, config.cache, bus);
+    bus.on('chain.reorg', (e) => {
+      if (e.network === network) caller.reorged();
+    });
     networks[network] = {
-      caller: new CachingCaller(network, pool, cache, config.cache, bus),
+      caller,
       status: () => pool.status(),
       healthyCount: () => pool.healthyCount(),
       head: () => pool.head(),

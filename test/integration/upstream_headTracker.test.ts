@@ -20,7 +20,7 @@ test('the pool reports each node head, finalized block and lag, and the best hea
     await b.rpc('anvil_mine', ['0x7']);
     await waitFor(() => pool.status()[0]?.head === 10 && pool.status()[1]?.head === 7, 'heads 10 and 7');
     const block = await a.rpc<{ hash: string }>('eth_getBlockByNumber', ['0xa', false]);
-    assert.equal(pool.head(), { number: 10, hash: block.hash, finalized: 8 });
+    assert.equal(pool.head(), { number: 10, hash: block.hash, finalized: 8, safe: 7 }, 'safe: the lowest head in rotation');
     const [sa, sb] = pool.status();
     assert.equal(sa, { name: 'a', healthy: true, head: 10, finalized: 8, lag: 0, breaker: 'closed' });
     assert.equal(sb, { name: 'b', healthy: true, head: 7, finalized: 5, lag: 3, breaker: 'closed' });

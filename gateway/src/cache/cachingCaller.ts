@@ -1,17 +1,25 @@
 // The layer in front of a network's node pool: answers from the cache when the policy allows,
 // makes identical in-flight calls share one upstream call, and stores what may be stored.
 //
-// Reorg bound: an answer above the finalized block is only stored head-keyed (under the head hash
-// seen when the call started) with a TTL of headTtlMs <= 2000 ms. After a reorg it is served for at
-// most min(time for the head tracker to see the new head hash, headTtlMs) after it was stored.
+// Three kinds of stored answers, by what they depend on:
+// - final: static answers, and answers about blocks at or below the finalized block. Kept for their TTL.
+// - recent: answers that only a reorg can change (an explicit block or block range above the finalized block,
+//   which every node in rotation already has), and `latest` answers (tier head). Shared across head changes:
+//   a block answer for at most CACHE_HEAD_TTL_MS after it was fetched, a `latest` answer for at most
+//   CACHE_LATEST_MAX_AGE_MS; both at most 2000 ms, and none survives a reorg the head tracker sees.
+//   Reads are monotonic per member: each answer carries the height it was read at (the head when the call
+//   started, or the block the answer shows, whichever is higher), each member the highest height it has been
+//   shown, and a `latest` answer read below it is never served to it.
+// - head-keyed: everything else above the finalized block (a block some node in rotation may not have yet, a
+//   receipt), under the head hash seen when the call started, for at most CACHE_HEAD_TTL_MS.
 //
-// Read-your-reads: the tracker polls, so an answer may show a block the tracker has not seen yet
-// (a receipt, a log, a node's own eth_blockNumber). The highest such block joins the head key, so
-// nothing cached at an older head is served after a member has been shown a newer one.
+// Read-your-reads: the tracker polls, so an answer may show a block the tracker has not seen yet (a receipt, a
+// log, a node's own eth_blockNumber). The highest such block joins the head key, so nothing head-keyed at an
+// older head is served after a member has been shown a newer one.
 import type { Emitter, InternalErrorEvent } from '../common/bus.ts';
 import type { CacheEvent, CacheResult } from './events.ts';
 import type { Network } from '../common/network.ts';
-import type { Caller } from '../rpc/handler.ts';
+import type { CallContext, Caller } from '../rpc/handler.ts';
 import type { CallOutcome } from '../rpc/types.ts';
 import { requestPolicy, resultPolicy, revealedHeight, type RequestPolicy, type ResultTier } from './policy.ts';
 import type { ResponseCache } from './store.ts';
@@ -20,11 +28,13 @@ export interface HeadView {
   number: number;
   hash: string;
   finalized?: number;
+  /** The lowest head among the nodes in rotation. */
+  safe?: number;
 }
 
 /** What the cache needs from a node pool. */
 export interface Upstream {
-  call(method: string, params: unknown, ctx: { requestId: string }): Promise<CallOutcome>;
+  call(method: string, params: unknown, ctx: CallContext): Promise<CallOutcome>;
   /** The best head the pool knows; undefined before the first poll. */
   head(): HeadView | undefined;
 }
@@ -32,17 +42,27 @@ export interface Upstream {
 export interface CachingConfig {
   /** Bound on how long head-dependent answers live; at most 2000. */
   headTtlMs: number;
+  /** Bound on how long a `latest` answer is shared across head changes; at most headTtlMs. 0: not shared. */
+  latestMaxAgeMs?: number;
   finalizedTtlMs: number;
 }
 
 const MAX_HEAD_TTL_MS = 2000;
+/** Members whose highest height is remembered (the least recently served are forgotten first). */
+const MAX_MEMBERS = 10_000;
+
 
 export class CachingCaller implements Caller {
   /** Calls in flight by full key; an entry lives exactly as long as its upstream call. */
   private readonly inflight = new Map<string, Promise<CallOutcome>>();
   private readonly headTtlMs: number;
+  private readonly latestMaxAgeMs: number;
   /** The highest block any upstream answer has shown; above the tracked head it is part of head keys. */
   private seen = 0;
+  /** Reorgs seen by the head tracker: a recent answer read before the last one is not served. */
+  private epoch = 0;
+  /** Per member (key id): the highest height of an answer it has been shown. */
+  private readonly members = new Map<string, number>();
 
   constructor(
     private readonly network: Network,
@@ -53,9 +73,15 @@ export class CachingCaller implements Caller {
     private readonly bus: Emitter<CacheEvent | InternalErrorEvent>,
   ) {
     this.headTtlMs = Math.min(Math.max(1, cfg.headTtlMs), MAX_HEAD_TTL_MS);
+    this.latestMaxAgeMs = Math.min(Math.max(0, cfg.latestMaxAgeMs ?? 0), this.headTtlMs);
   }
 
-  call(method: string, params: unknown, ctx: { requestId: string }): Promise<CallOutcome> {
+  /** The head tracker saw a reorg on this network: recent answers read before it are not served again. */
+  reorged(): void {
+    this.epoch++;
+  }
+
+  call(method: string, params: unknown, ctx: CallContext): Promise<CallOutcome> {
     if (!this.cache) {
       this.emit(ctx, method, 'bypass', 'disabled');
       return this.upstream.call(method, params, ctx);
@@ -68,67 +94,146 @@ export class CachingCaller implements Caller {
     const head = this.currentHead();
     const finalKey = `${this.network}|${req.key}`;
     const headKey = this.headKey(head, req.key);
+    const memberSeen = ctx.member === undefined ? 0 : (this.members.get(ctx.member) ?? 0);
+    const shared = req.tier === 'head' ? this.latestMaxAgeMs > 0 : req.tier === 'block';
 
-    const canLookUp = req.tier !== 'never' && (req.tier !== 'head' || headKey !== undefined);
+    const canLookUp = req.tier !== 'never' && (req.tier !== 'head' || headKey !== undefined || shared);
     if (canLookUp) {
-      const hit = (req.tier === 'head' ? undefined : this.cache.get(finalKey)) ?? (headKey ? this.cache.get(headKey) : undefined);
+      const hit = this.lookUp(req, finalKey, headKey, memberSeen);
       if (hit) {
         this.emit(ctx, method, 'hit', req.tier);
-        return Promise.resolve(hit);
+        if (hit.height > memberSeen && ctx.member !== undefined) this.saw(ctx.member, hit.height);
+        return Promise.resolve(hit.outcome);
       }
     }
 
-    const flightKey = this.flightKey(req, finalKey, headKey, head);
-    const shared = this.inflight.get(flightKey);
-    if (shared) {
+    // The height this call reads at: the head now, or higher when the member has been shown a higher block.
+    const height = Math.max(head?.number ?? 0, memberSeen);
+    const flightKey = this.flightKey(req, finalKey, headKey, head, height);
+    const joined = this.inflight.get(flightKey);
+    if (joined) {
       this.emit(ctx, method, 'coalesced', req.tier);
-      return shared;
+      return this.served(joined, ctx, method);
     }
     this.emit(ctx, method, canLookUp ? 'miss' : 'bypass', req.tier);
-    const flight = this.fetch(method, params, ctx, req, finalKey, headKey, head);
+    const flight = this.fetch(method, params, ctx, req, finalKey, headKey, head, height);
     this.inflight.set(flightKey, flight);
     const done = () => {
       if (this.inflight.get(flightKey) === flight) this.inflight.delete(flightKey);
     };
     flight.then(done, done);
-    return flight;
+    return this.served(flight, ctx, method);
+  }
+
+  /** A stored answer this member may be served, and the height it was read at (0 when unknown). */
+  private lookUp(req: RequestPolicy, finalKey: string, headKey: string | undefined, memberSeen: number): { outcome: CallOutcome; height: number } | undefined {
+    const cache = this.cache!;
+    if (req.tier !== 'head') {
+      const final = cache.get(finalKey);
+      if (final) return { outcome: final, height: 0 };
+    }
+    if (req.tier === 'block' || (req.tier === 'head' && this.latestMaxAgeMs > 0)) {
+      const recent = cache.getTagged(this.recentKey(req));
+      if (recent) {
+        const [height, epoch] = recent.tag.split(',').map(Number) as [number, number];
+        // A block answer only a reorg changes; a latest answer only if read at or above what the member has seen.
+        if (epoch === this.epoch && (req.tier === 'block' || height >= memberSeen)) return { outcome: recent.outcome, height };
+      }
+    }
+    const byHead = headKey ? cache.get(headKey) : undefined;
+    return byHead ? { outcome: byHead, height: 0 } : undefined;
+  }
+
+  /** The answer, once it arrives, raises the member's height to the block it shows. */
+  private served(flight: Promise<CallOutcome>, ctx: CallContext, method: string): Promise<CallOutcome> {
+    const member = ctx.member;
+    if (member === undefined) return flight;
+    return flight.then((outcome) => {
+      if (outcome.kind === 'result') {
+        const h = revealedHeight(method, outcome.value);
+        if (h !== undefined) this.saw(member, h);
+      }
+      return outcome;
+    });
+  }
+
+  private saw(member: string, height: number): void {
+    const had = this.members.get(member);
+    if (had !== undefined && had >= height) return;
+    this.members.delete(member); // re-inserted last: the map's order is the order of last use
+    this.members.set(member, height);
+    if (this.members.size > MAX_MEMBERS) this.members.delete(this.members.keys().next().value!);
+  }
+
+  private recentKey(req: RequestPolicy): string {
+    return `${this.network}|r|${req.key}`;
   }
 
   /**
-   * Who may share a flight: static calls and calls at a block already final share regardless of the
-   * head; everything else only with calls made at the same head, so a caller who has seen a newer head
-   * (or a reorg) never gets an answer fetched before it.
+   * Who may share a flight: static calls and calls at a block already final share regardless of the head;
+   * `latest` calls shared across heads share with calls reading at the same height (so a member who has seen a
+   * newer block never gets an answer fetched below it); everything else only with calls made at the same head.
    */
-  private flightKey(req: RequestPolicy, finalKey: string, headKey: string | undefined, head: HeadView | undefined): string {
+  private flightKey(req: RequestPolicy, finalKey: string, headKey: string | undefined, head: HeadView | undefined, height: number): string {
     if (req.tier === 'static') return finalKey;
     const ref = req.blockRef;
     if (req.tier === 'block' && ref?.kind === 'number' && head?.finalized !== undefined && ref.number <= head.finalized) return finalKey;
+    if (req.tier === 'head' && this.latestMaxAgeMs > 0) return `${this.network}|@${height}|${req.key}`;
     return headKey ?? `${this.network}|-|${req.key}`;
   }
 
   private async fetch(
     method: string,
     params: unknown,
-    ctx: { requestId: string },
+    ctx: CallContext,
     req: RequestPolicy,
     finalKey: string,
     headKey: string | undefined,
     head: HeadView | undefined,
+    height: number,
   ): Promise<CallOutcome> {
+    const epoch = this.epoch;
     const outcome = await this.upstream.call(method, params, ctx);
     // A pending block's number is one that does not exist yet: only answers about mined blocks count.
+    let revealed: number | undefined;
     if (outcome.kind === 'result' && req.tier !== 'never') {
-      const h = revealedHeight(method, outcome.value);
-      if (h !== undefined && h > this.seen) {
-        this.seen = h;
+      revealed = revealedHeight(method, outcome.value);
+      if (revealed !== undefined && revealed > this.seen) {
+        this.seen = revealed;
         // The answer is the one that showed the newer block: it belongs under the key that names it.
         headKey = this.headKey(head, req.key!);
       }
     }
     // Finality as seen when the call started: an answer read before a block was final is not final.
     const decision = resultPolicy(method, params, req, outcome, { head: head?.number, finalized: head?.finalized });
-    if (decision.store) this.store(decision.tier, finalKey, headKey, outcome);
+    if (!decision.store) return outcome;
+    const readAt = Math.max(height, revealed ?? 0);
+    if (decision.tier === 'head' && epoch === this.epoch && this.sharesAcrossHeads(req, head)) {
+      this.storeRecent(req, outcome, readAt, req.tier === 'head' ? this.latestMaxAgeMs : this.headTtlMs);
+    } else {
+      this.store(decision.tier, finalKey, headKey, outcome);
+    }
     return outcome;
+  }
+
+  /** Whether a non-final answer may be shared across head changes (see the top of this file). */
+  private sharesAcrossHeads(req: RequestPolicy, head: HeadView | undefined): boolean {
+    if (req.tier === 'head') return this.latestMaxAgeMs > 0;
+    const ref = req.blockRef;
+    // An explicit block every node in rotation has: the answer is complete wherever it came from.
+    return req.tier === 'block' && ref?.kind === 'number' && head?.safe !== undefined && ref.number <= head.safe;
+  }
+
+  private storeRecent(req: RequestPolicy, outcome: CallOutcome, height: number, ttlMs: number): void {
+    try {
+      const key = this.recentKey(req);
+      const had = this.cache?.getTagged(key);
+      // A newer read is never replaced by an older one that finished later.
+      if (had && Number(had.tag.split(',')[0]) > height && Number(had.tag.split(',')[1]) === this.epoch) return;
+      this.cache?.setTagged(key, outcome, `${height},${this.epoch}`, ttlMs);
+    } catch (err) {
+      this.bus.emit({ type: 'gateway.error', where: 'cache.store', message: err instanceof Error ? err.message : String(err) });
+    }
   }
 
   private store(tier: ResultTier, finalKey: string, headKey: string | undefined, outcome: CallOutcome): void {
@@ -156,7 +261,7 @@ export class CachingCaller implements Caller {
     }
   }
 
-  private emit(ctx: { requestId: string }, method: string, result: CacheResult, tier: string): void {
+  private emit(ctx: CallContext, method: string, result: CacheResult, tier: string): void {
     this.bus.emit({ type: 'cache.lookup', requestId: ctx.requestId, network: this.network, method, result, tier });
   }
 }

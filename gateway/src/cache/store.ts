@@ -48,6 +48,19 @@ export class ResponseCache {
     this.lru.set(key, outcome.raw, { ttl: ttlMs === Infinity ? 0 : Math.max(1, Math.ceil(ttlMs)) });
   }
 
+  /** A result stored with a tag (what it was fetched at): `tag` must not contain a newline. */
+  getTagged(key: string): { outcome: CallOutcome; tag: string } | undefined {
+    const stored = this.lru.get(key);
+    if (stored === undefined) return undefined;
+    const cut = stored.indexOf('\n');
+    return { outcome: new CachedResult(stored.slice(cut + 1)), tag: stored.slice(0, cut) };
+  }
+
+  setTagged(key: string, outcome: CallOutcome, tag: string, ttlMs: number): void {
+    if (outcome.kind !== 'result' || !(ttlMs > 0)) return;
+    this.lru.set(key, `${tag}\n${outcome.raw}`, { ttl: Math.max(1, Math.ceil(ttlMs)) });
+  }
+
   get entries(): number {
     return this.lru.size;
   }

@@ -18,6 +18,8 @@ export interface PoolHead {
   number: number;
   hash: string;
   finalized?: number;
+  /** The lowest head among the nodes in rotation: a block every node that may answer has. */
+  safe?: number;
 }
 
 export interface NodeStatus {
@@ -94,13 +96,16 @@ export class NodePool {
   head(): PoolHead | undefined {
     let best: PoolNode | undefined;
     let finalized: number | undefined;
+    let safe: number | undefined;
     for (const n of this.nodes) {
       if (!n.head || !n.health().healthy) continue;
       if (!best?.head || n.head.number > best.head.number) best = n;
+      if (safe === undefined || n.head.number < safe) safe = n.head.number;
       if (n.finalized !== undefined && (finalized === undefined || n.finalized > finalized)) finalized = n.finalized;
     }
     if (!best?.head) return undefined;
     const head: PoolHead = { number: best.head.number, hash: best.head.hash };
+    if (safe !== undefined) head.safe = safe;
     if (finalized !== undefined) head.finalized = Math.min(finalized, best.head.number);
     return head;
   }
