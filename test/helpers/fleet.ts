@@ -7,6 +7,7 @@
 //     eth_maxPriorityFeePerGas, eth_getCode pending, eth_estimateGas, eth_getTransactionCount pending,
 //     eth_sendRawTransaction, and eth_getTransactionReceipt every second until it is mined.
 // No batching: go-livepeer sends single calls. Each orchestrator signs a real transaction with its own account.
+import { Agent, request } from 'node:http';
 import { encodeFunctionData, keccak256, parseAbi, toHex, type Hex } from 'viem';
 import { privateKeyToAccount, type PrivateKeyAccount } from 'viem/accounts';
 
@@ -43,8 +44,8 @@ export function fleetAccounts(count: number): PrivateKeyAccount[] {
 }
 
 export interface FleetOptions {
-  /** The gateway URL the orchestrators were given (…/api/<key>/l2). */
-  url: string;
+  /** The gateway URL the orchestrators were given (…/api/<key>/l2): one for all, or one each. */
+  url: string | string[];
   accounts: PrivateKeyAccount[];
   chainId: number;
   /** Members of the transcoder pool each orchestrator walks at a round start. */
@@ -77,21 +78,36 @@ export interface FleetResult {
   wallMs: number;
 }
 
+// The orchestrators' HTTP client: node:http over keep-alive connections, far lighter than fetch, so that on a
+// small machine the fleet measures the gateway and not itself.
+const agent = new Agent({ keepAlive: true, maxSockets: Infinity });
+
+function post(url: string, body: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }, timeout: 30_000 }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (text += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error('timed out after 30 s')));
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
 export async function runFleet(o: FleetOptions): Promise<FleetResult> {
   const calls: CallRecord[] = [];
   let id = 0;
   /** One call as go-livepeer's clients make it; the answer's result, or the failure recorded and returned. */
-  const send = async <T>(method: string, params: unknown[], phase: CallRecord['phase']): Promise<{ result?: T; error?: string }> => {
+  const urlOf = (account: PrivateKeyAccount) => (typeof o.url === 'string' ? o.url : o.url[o.accounts.indexOf(account)]!);
+  const send = async <T>(me: PrivateKeyAccount, method: string, params: unknown[], phase: CallRecord['phase']): Promise<{ result?: T; error?: string }> => {
     const started = performance.now();
     let outcome: { result?: T; error?: string };
     try {
-      const res = await fetch(o.url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ jsonrpc: '2.0', id: ++id, method, params }),
-        signal: AbortSignal.timeout(30_000),
-      });
-      const body = (await res.json()) as { result?: T; error?: { code: number; message: string } };
+      const res = await post(urlOf(me), JSON.stringify({ jsonrpc: '2.0', id: ++id, method, params }));
+      const body = JSON.parse(res.body) as { result?: T; error?: { code: number; message: string } };
       outcome = body.error ? { error: `${body.error.code} ${body.error.message}` } : res.status === 200 ? { result: body.result } : { error: `HTTP ${res.status}` };
     } catch (err) {
       outcome = { error: (err as Error).message };
@@ -99,12 +115,16 @@ export async function runFleet(o: FleetOptions): Promise<FleetResult> {
     calls.push({ method, ms: performance.now() - started, error: outcome.error, phase });
     return outcome;
   };
-  const rpc = async <T>(method: string, params: unknown[], phase: CallRecord['phase']): Promise<T | undefined> => (await send<T>(method, params, phase)).result;
+  const rpc = async <T>(who: PrivateKeyAccount, method: string, params: unknown[], phase: CallRecord['phase']): Promise<T | undefined> =>
+    (await send<T>(who, method, params, phase)).result;
   const call = (to: string, data: Hex) => [{ from: '0x0000000000000000000000000000000000000000', to, input: data }, 'latest'];
   /** A contract read of the reward path: go-livepeer gives up the reward (until the next round) when one fails. */
-  const read = async (fn: string, args: unknown[] = [], to = BONDING_MANAGER) => {
-    const data = encodeFunctionData({ abi: ABI, functionName: fn as never, args: args as never });
-    const answer = await send('eth_call', call(to, data), 'round');
+  const encoded = new Map<string, Hex>();
+  const read = async (who: PrivateKeyAccount, fn: string, args: unknown[] = [], to = BONDING_MANAGER) => {
+    const id = `${fn}(${args.map(String).join(',')})`;
+    let data = encoded.get(id);
+    if (!data) encoded.set(id, (data = encodeFunctionData({ abi: ABI, functionName: fn as never, args: args as never })));
+    const answer = await send(who, 'eth_call', call(to, data), 'round');
     if (answer.error !== undefined) throw new Error(`${fn}: ${answer.error}`);
     return answer.result;
   };
@@ -122,14 +142,14 @@ export async function runFleet(o: FleetOptions): Promise<FleetResult> {
     // Nodes started at different moments: their poll ticks are spread over the interval.
     await sleep((index / o.accounts.length) * o.pollMs);
     while (polling) {
-      const head = await rpc<{ number: Hex }>('eth_getBlockByNumber', ['latest', false], 'poll');
+      const head = await rpc<{ number: Hex }>(account, 'eth_getBlockByNumber', ['latest', false], 'poll');
       if (head) {
         const number = Number(head.number);
         const from = lastBlock === undefined ? number : lastBlock + 1;
-        if (from <= number) await rpc('eth_getLogs', [{ fromBlock: toHex(from), toBlock: toHex(number), address: null, topics: [WATCHED_TOPICS] }], 'poll');
+        if (from <= number) await rpc(account, 'eth_getLogs', [{ fromBlock: toHex(from), toBlock: toHex(number), address: null, topics: [WATCHED_TOPICS] }], 'poll');
         lastBlock = number;
       }
-      await rpc('eth_gasPrice', [], 'poll');
+      await rpc(account, 'eth_gasPrice', [], 'poll');
       // The NewRound log shows up in the first poll after the round started.
       if (!rewarded && performance.now() - started >= o.roundStartMs) {
         rewarded = true;
@@ -143,32 +163,32 @@ export async function runFleet(o: FleetOptions): Promise<FleetResult> {
   const reward = (account: PrivateKeyAccount): Promise<boolean> => rewardOnce(account).catch(() => false);
   const rewardOnce = async (account: PrivateKeyAccount): Promise<boolean> => {
     const me = account.address;
-    await read('currentRoundStartBlock', [], ROUNDS_MANAGER);
-    await read('getTranscoderPoolSize');
+    await read(account, 'currentRoundStartBlock', [], ROUNDS_MANAGER);
+    await read(account, 'getTranscoderPoolSize');
     const round = 1n;
-    await read('currentRound', [], ROUNDS_MANAGER);
-    await read('getTranscoderEarningsPoolForRound', [me, round]);
+    await read(account, 'currentRound', [], ROUNDS_MANAGER);
+    await read(account, 'getTranscoderEarningsPoolForRound', [me, round]);
     const transcoder = async (a: string) => {
-      for (const fn of ['getTranscoder', 'transcoderStatus', 'transcoderTotalStake', 'isActiveTranscoder', 'getServiceURI']) await read(fn, [a]);
+      for (const fn of ['getTranscoder', 'transcoderStatus', 'transcoderTotalStake', 'isActiveTranscoder', 'getServiceURI']) await read(account, fn, [a]);
     };
     await transcoder(me); // tryReward: is it active, has it claimed this round?
     await transcoder(me); // Reward(): again
-    await read('getTranscoderEarningsPoolForRound', [me, round]);
-    await read('currentMintableTokens', [], ROUNDS_MANAGER);
-    await read('getTotalBonded');
-    await read('getFirstTranscoderInPool');
+    await read(account, 'getTranscoderEarningsPoolForRound', [me, round]);
+    await read(account, 'currentMintableTokens', [], ROUNDS_MANAGER);
+    await read(account, 'getTotalBonded');
+    await read(account, 'getFirstTranscoderInPool');
     for (const member of pool) {
       await transcoder(member);
-      await read('getNextTranscoderInPool', [member]);
+      await read(account, 'getNextTranscoderInPool', [member]);
     }
-    await read('getTranscoderPoolMaxSize');
+    await read(account, 'getTranscoderPoolMaxSize');
     // The reward transaction, as go-ethereum's bind and go-livepeer's transaction manager send it.
-    const block = await rpc<{ baseFeePerGas?: Hex }>('eth_getBlockByNumber', ['latest', false], 'round');
-    const tip = await rpc<Hex>('eth_maxPriorityFeePerGas', [], 'round');
-    await rpc('eth_getCode', [BONDING_MANAGER, 'pending'], 'round');
+    const block = await rpc<{ baseFeePerGas?: Hex }>(account, 'eth_getBlockByNumber', ['latest', false], 'round');
+    const tip = await rpc<Hex>(account, 'eth_maxPriorityFeePerGas', [], 'round');
+    await rpc(account, 'eth_getCode', [BONDING_MANAGER, 'pending'], 'round');
     const tx = { from: me, to: me, value: '0x1' };
-    const gas = await rpc<Hex>('eth_estimateGas', [tx], 'round');
-    const nonce = await rpc<Hex>('eth_getTransactionCount', [me, 'pending'], 'round');
+    const gas = await rpc<Hex>(account, 'eth_estimateGas', [tx], 'round');
+    const nonce = await rpc<Hex>(account, 'eth_getTransactionCount', [me, 'pending'], 'round');
     if (!block || tip === undefined || !gas || nonce === undefined) return false;
     const baseFee = BigInt(block.baseFeePerGas ?? '0x0');
     const signed = await account.signTransaction({
@@ -181,11 +201,11 @@ export async function runFleet(o: FleetOptions): Promise<FleetResult> {
       maxPriorityFeePerGas: BigInt(tip),
       maxFeePerGas: baseFee * 2n + BigInt(tip),
     });
-    const hash = await rpc<Hex>('eth_sendRawTransaction', [signed], 'round');
+    const hash = await rpc<Hex>(account, 'eth_sendRawTransaction', [signed], 'round');
     if (!hash) return false;
     const deadline = performance.now() + (o.txTimeoutMs ?? 60_000);
     for (;;) {
-      const receipt = await rpc<{ status: Hex } | null>('eth_getTransactionReceipt', [hash], 'round');
+      const receipt = await rpc<{ status: Hex } | null>(account, 'eth_getTransactionReceipt', [hash], 'round');
       if (receipt) return receipt.status === '0x1';
       if (performance.now() > deadline) return false;
       await new Promise((resolve) => setTimeout(resolve, o.receiptPollMs ?? 1000));

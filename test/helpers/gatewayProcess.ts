@@ -33,9 +33,11 @@ export function freePort(): Promise<number> {
 }
 
 /** Starts the gateway with exactly `env` plus HOST and PORT (`port`, or a free one), and waits until /healthz answers. */
-export async function startGatewayProcess(env: NodeJS.ProcessEnv, timeoutMs = 60_000, port?: number): Promise<GatewayProcess> {
+export async function startGatewayProcess(env: NodeJS.ProcessEnv, timeoutMs = 60_000, port?: number, compiled = false): Promise<GatewayProcess> {
   port ??= await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'gateway/src/main.ts'], {
+  // The TypeScript sources under tsx, or the build (`npm run build`) as npm start runs it.
+  const entry = compiled ? ['dist/gateway/src/main.js'] : ['--import', 'tsx', 'gateway/src/main.ts'];
+  const child = spawn(process.execPath, entry, {
     cwd: root,
     stdio: ['ignore', 'pipe', 'pipe'],
     // A short drain grace unless the test sets one: every stop() is a SIGTERM.
@@ -99,7 +101,14 @@ export interface ServedGateway {
  * a PostgreSQL schema of its own with one member key, and no orchestrator sync. `env` is added to (and wins over)
  * those settings.
  */
-export async function startServedGateway(o: { schema: string; env?: NodeJS.ProcessEnv; l2?: AnvilOptions; front?: boolean }): Promise<ServedGateway> {
+export async function startServedGateway(o: {
+  schema: string;
+  env?: NodeJS.ProcessEnv;
+  l2?: AnvilOptions;
+  front?: boolean;
+  /** Run the build (dist/) instead of the sources. */
+  compiled?: boolean;
+}): Promise<ServedGateway> {
   const [l2, l1] = await Promise.all([startAnvil({ chainId: 42161, ...o.l2 }), startAnvil({ chainId: 1 })]);
   const front = o.front ? await startFakeNode(l2.url) : undefined;
   const schema = testSchema(o.schema);
@@ -113,7 +122,7 @@ export async function startServedGateway(o: { schema: string; env?: NodeJS.Proce
     METRICS_PORT: '0',
     ORCHESTRATOR_SYNC_ENABLED: 'false',
     ...o.env,
-  });
+  }, 60_000, undefined, o.compiled);
   return {
     gw,
     key,
