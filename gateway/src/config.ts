@@ -26,6 +26,8 @@ export interface Config {
     headTtlMs: number;
     /** How long a `latest` answer is shared across head changes (monotonic per member); at most headTtlMs. */
     latestMaxAgeMs: number;
+    /** How many blocks a shared `latest` answer may be behind the tracked head. */
+    latestMaxBlocks: number;
     finalizedTtlMs: number;
   };
   limits: {
@@ -123,6 +125,7 @@ export function loadConfig(env: Env = process.env): Config {
       maxBytes: int(env, 'CACHE_MAX_BYTES', 128 * 1024 * 1024, 1024, 64 * 1024 * 1024 * 1024),
       headTtlMs: int(env, 'CACHE_HEAD_TTL_MS', 2000, 1, 2000),
       latestMaxAgeMs: int(env, 'CACHE_LATEST_MAX_AGE_MS', 1000, 0, 2000),
+      latestMaxBlocks: int(env, 'CACHE_LATEST_MAX_BLOCKS', 8, 0, 10_000),
       finalizedTtlMs: int(env, 'CACHE_FINALIZED_TTL_MS', 3_600_000, 1000, 30 * 24 * 3_600_000),
     },
     limits: {

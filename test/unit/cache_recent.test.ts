@@ -88,6 +88,15 @@ test('a latest answer is shared across head changes for CACHE_LATEST_MAX_AGE_MS,
   assert.is(await call('b', 'eth_call', CALL), 'eth_call#2@202', 'past the bound: read again');
 });
 
+test('a latest answer read more than CACHE_LATEST_MAX_BLOCKS below the tracked head is read again', async () => {
+  const { chain, call } = setup(1000);
+  assert.is(await call('a', 'eth_blockNumber'), hex(200));
+  chain.move(208);
+  assert.is(await call('b', 'eth_blockNumber'), hex(200), '8 blocks behind: still shared');
+  chain.move(209);
+  assert.is(await call('b', 'eth_blockNumber'), hex(209), '9 behind (a node caught up, a burst of blocks): read again');
+});
+
 test('without CACHE_LATEST_MAX_AGE_MS a latest answer lives only as long as its head', async () => {
   const { chain, call } = setup(0);
   assert.is(await call('a', 'eth_call', CALL), 'eth_call#1@200');

@@ -9,7 +9,8 @@
 //   CACHE_LATEST_MAX_AGE_MS; both at most 2000 ms, and none survives a reorg the head tracker sees.
 //   Reads are monotonic per member: each answer carries the height it was read at (the head when the call
 //   started, or the block the answer shows, whichever is higher), each member the highest height it has been
-//   shown, and a `latest` answer read below it is never served to it.
+//   shown, and a `latest` answer read below it is never served to it. Nor is one read more than
+//   CACHE_LATEST_MAX_BLOCKS below the tracked head (a node that caught up, a burst of blocks).
 // - head-keyed: everything else above the finalized block (a block some node in rotation may not have yet, a
 //   receipt), under the head hash seen when the call started, for at most CACHE_HEAD_TTL_MS.
 //
@@ -44,6 +45,8 @@ export interface CachingConfig {
   headTtlMs: number;
   /** Bound on how long a `latest` answer is shared across head changes; at most headTtlMs. 0: not shared. */
   latestMaxAgeMs?: number;
+  /** Bound on how many blocks a shared `latest` answer may be behind the tracked head (default 8). */
+  latestMaxBlocks?: number;
   finalizedTtlMs: number;
 }
 
@@ -57,6 +60,7 @@ export class CachingCaller implements Caller {
   private readonly inflight = new Map<string, Promise<CallOutcome>>();
   private readonly headTtlMs: number;
   private readonly latestMaxAgeMs: number;
+  private readonly latestMaxBlocks: number;
   /** The highest block any upstream answer has shown; above the tracked head it is part of head keys. */
   private seen = 0;
   /** Reorgs seen by the head tracker: a recent answer read before the last one is not served. */
@@ -74,6 +78,7 @@ export class CachingCaller implements Caller {
   ) {
     this.headTtlMs = Math.min(Math.max(1, cfg.headTtlMs), MAX_HEAD_TTL_MS);
     this.latestMaxAgeMs = Math.min(Math.max(0, cfg.latestMaxAgeMs ?? 0), this.headTtlMs);
+    this.latestMaxBlocks = Math.max(0, cfg.latestMaxBlocks ?? 8);
   }
 
   /** The head tracker saw a reorg on this network: recent answers read before it are not served again. */
@@ -99,7 +104,7 @@ export class CachingCaller implements Caller {
 
     const canLookUp = req.tier !== 'never' && (req.tier !== 'head' || headKey !== undefined || shared);
     if (canLookUp) {
-      const hit = this.lookUp(req, finalKey, headKey, memberSeen);
+      const hit = this.lookUp(req, finalKey, headKey, Math.max(memberSeen, (head?.number ?? 0) - this.latestMaxBlocks));
       if (hit) {
         this.emit(ctx, method, 'hit', req.tier);
         if (hit.height > memberSeen && ctx.member !== undefined) this.saw(ctx.member, hit.height);
@@ -125,8 +130,11 @@ export class CachingCaller implements Caller {
     return this.served(flight, ctx, method);
   }
 
-  /** A stored answer this member may be served, and the height it was read at (0 when unknown). */
-  private lookUp(req: RequestPolicy, finalKey: string, headKey: string | undefined, memberSeen: number): { outcome: CallOutcome; height: number } | undefined {
+  /**
+   * A stored answer this member may be served, and the height it was read at (0 when unknown). A `latest`
+   * answer must have been read at `atLeast` or above: the member's height, and never far behind the head.
+   */
+  private lookUp(req: RequestPolicy, finalKey: string, headKey: string | undefined, atLeast: number): { outcome: CallOutcome; height: number } | undefined {
     const cache = this.cache!;
     if (req.tier !== 'head') {
       const final = cache.get(finalKey);
@@ -137,7 +145,7 @@ export class CachingCaller implements Caller {
       if (recent) {
         const [height, epoch] = recent.tag.split(',').map(Number) as [number, number];
         // A block answer only a reorg changes; a latest answer only if read at or above what the member has seen.
-        if (epoch === this.epoch && (req.tier === 'block' || height >= memberSeen)) return { outcome: recent.outcome, height };
+        if (epoch === this.epoch && (req.tier === 'block' || height >= atLeast)) return { outcome: recent.outcome, height };
       }
     }
     const byHead = headKey ? cache.get(headKey) : undefined;

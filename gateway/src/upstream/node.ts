@@ -1,8 +1,10 @@
 // One upstream node's JSON-RPC client: keep-alive connections, one attempt at a time with its own
 // timeout, no retries of its own (the pool decides), and answers classified without ever naming the URL.
-import { Agent as HttpAgent } from 'node:http';
-import { Agent as HttpsAgent } from 'node:https';
-import got, { RequestError, type Got } from 'got';
+// It is node:http itself: every pass-through call and cache miss goes through it, and a general-purpose client
+// (got, before) cost about a third of the gateway's CPU per pass-through call in options, hooks and events it
+// does not need here (docs/BENCHMARKS.md).
+import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { NodeConfig } from './config.ts';
 import type { Network } from '../common/network.ts';
 import type { CallOutcome, JsonRpcErrorObject } from '../rpc/types.ts';
@@ -25,10 +27,10 @@ export class UpstreamNode {
   readonly name: string;
   readonly network: Network;
   readonly timeoutMs: number | undefined;
-  private readonly url: string;
   private readonly secrets: string[];
-  private readonly agents: { http: HttpAgent; https: HttpsAgent };
-  private readonly client: Got;
+  private readonly agent: HttpAgent | HttpsAgent;
+  private readonly https: boolean;
+  private readonly target: URL;
   private readonly maxResponseBytes: number;
   private nextId = 1;
 
@@ -36,63 +38,82 @@ export class UpstreamNode {
     this.name = cfg.name;
     this.network = network;
     this.timeoutMs = cfg.timeoutMs;
-    this.url = cfg.url;
     this.secrets = urlSecrets(cfg.url);
     this.maxResponseBytes = opts.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
     // Free sockets close after 4 s idle, before common servers drop them (5 s+), so a reused socket is rarely dead.
     const agentOptions = { keepAlive: true, maxSockets: opts.maxSockets ?? 128, maxFreeSockets: 32, timeout: 4000, scheduling: 'lifo' as const };
-    this.agents = { http: new HttpAgent(agentOptions), https: new HttpsAgent(agentOptions) };
-    this.client = got.extend({
-      agent: this.agents,
-      retry: { limit: 0 },
-      throwHttpErrors: false,
-      followRedirect: false,
-      http2: false,
-      headers: { 'content-type': 'application/json', accept: 'application/json', 'user-agent': 'community-rpc-gateway' },
-    });
+    this.target = new URL(cfg.url);
+    this.https = this.target.protocol === 'https:';
+    this.agent = this.https ? new HttpsAgent(agentOptions) : new HttpAgent(agentOptions);
   }
 
   /** One JSON-RPC call on this node. Never throws: every way it can go wrong is an AttemptResult. */
-  async attempt(method: string, params: unknown, timeoutMs: number, signal?: AbortSignal): Promise<AttemptResult> {
+  attempt(method: string, params: unknown, timeoutMs: number, signal?: AbortSignal): Promise<AttemptResult> {
     const id = this.nextId++;
     const body = JSON.stringify({ jsonrpc: '2.0', id, method, params: params ?? [] });
-    let status: number;
-    let text: string;
-    try {
-      const request = this.client.post(this.url, { body, timeout: { request: timeoutMs }, signal, responseType: 'text' });
-      let tooBig = false;
-      request.on('downloadProgress', (p: { transferred: number }) => {
-        if (p.transferred > this.maxResponseBytes && !tooBig) {
-          tooBig = true;
-          request.cancel();
-        }
+    return new Promise<AttemptResult>((resolve) => {
+      let settled = false;
+      // Whether the connection existed before anything failed: until then nothing was written.
+      let connected = false;
+      let req: ClientRequest | undefined;
+      const finish = (result: AttemptResult) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        resolve(result);
+      };
+      const fail = (code: string | undefined) => {
+        finish(this.transportFailure(code, connected, timeoutMs));
+        req?.destroy();
+      };
+      const onAbort = () => fail('ERR_ABORTED');
+      const timer = setTimeout(() => fail('ETIMEDOUT'), timeoutMs);
+      if (signal?.aborted) return fail('ERR_ABORTED');
+      signal?.addEventListener('abort', onAbort, { once: true });
+      const send = this.https ? httpsRequest : httpRequest;
+      req = send(
+        this.target,
+        {
+          method: 'POST',
+          agent: this.agent,
+          headers: { 'content-type': 'application/json', accept: 'application/json', 'user-agent': 'community-rpc-gateway', 'content-length': Buffer.byteLength(body) },
+        },
+        (res) => this.read(res, id, finish, fail),
+      );
+      req.on('socket', (socket) => {
+        if (!socket.connecting) connected = true; // a kept-alive connection
+        else socket.once(this.https ? 'secureConnect' : 'connect', () => (connected = true));
       });
-      try {
-        const response = await request;
-        status = response.statusCode;
-        text = response.body;
-      } catch (err) {
-        if (tooBig) return { ok: false, failure: 'malformed', reached: true, detail: `response over ${this.maxResponseBytes} bytes` };
-        throw err;
+      req.on('error', (err: NodeJS.ErrnoException) => fail(err.code));
+      req.end(body);
+    });
+  }
+
+  /** The answer's body, within the size limit, then its meaning. */
+  private read(res: IncomingMessage, id: number, finish: (r: AttemptResult) => void, fail: (code: string | undefined) => void): void {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    res.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > this.maxResponseBytes) {
+        finish({ ok: false, failure: 'malformed', reached: true, detail: `response over ${this.maxResponseBytes} bytes` });
+        res.destroy();
+        return;
       }
-    } catch (err) {
-      return this.transportFailure(err, timeoutMs);
-    }
-    return this.interpret(status, text, id);
+      chunks.push(chunk);
+    });
+    res.on('end', () => finish(this.interpret(res.statusCode ?? 0, Buffer.concat(chunks, size).toString('utf8'), id)));
+    res.on('error', (err: NodeJS.ErrnoException) => fail(err.code ?? 'ECONNRESET'));
+    res.on('aborted', () => fail('ECONNRESET'));
   }
 
   /** Close idle and active connections; later attempts open new ones. */
   close(): void {
-    this.agents.http.destroy();
-    this.agents.https.destroy();
+    this.agent.destroy();
   }
 
-  private transportFailure(err: unknown, timeoutMs: number): AttemptResult {
-    const e = err instanceof RequestError ? err : undefined;
-    const code = e?.code ?? (err as { code?: string } | undefined)?.code;
-    const timings = e?.timings ?? e?.request?.timings;
-    const https = this.url.startsWith('https:');
-    const connected = https ? timings?.secureConnect !== undefined : timings?.connect !== undefined;
+  private transportFailure(code: string | undefined, connected: boolean, timeoutMs: number): AttemptResult {
     const { failure, reached } = classifyTransport(code, connected);
     const what = code === 'ETIMEDOUT' ? `timeout after ${timeoutMs} ms` : (code ?? 'error');
     const detail = failure === 'connect' ? `connect failed: ${what}` : what;
