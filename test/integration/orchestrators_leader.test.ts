@@ -75,10 +75,11 @@ test('two replicas: only the lock holder syncs; after a SIGKILL of it the other 
   const killedAt = Date.now();
   a.gw.child.kill('SIGKILL');
   await waitFor(() => b.syncs().length >= 1, 3 * INTERVAL_MS, () => `b to take over: ${b.gw.output().slice(-1500)}`);
-  const tookMs = (b.syncs()[0] as number) - killedAt;
-  // B asks once per interval; the lock is free as soon as PostgreSQL sees the dead process's connection close.
-  assert.ok(tookMs <= INTERVAL_MS + 500, `b synced ${tookMs} ms after the kill (interval ${INTERVAL_MS} ms)`);
+  // B asks once per interval; the lock is free as soon as PostgreSQL sees the dead process's connection close,
+  // so b takes the lock at its next try: within one interval (plus what a loaded 2-core machine adds).
   assert.is(b.lines('orchestrator sync leader').length, 1);
+  const tookMs = (b.lines('orchestrator sync leader')[0]!.time as number) - killedAt;
+  assert.ok(tookMs <= INTERVAL_MS + 1500, `b took the lock ${tookMs} ms after the kill (interval ${INTERVAL_MS} ms)`);
   await waitFor(async () => (await leaderGauge(b)) === 1, 10_000, 'b to report itself leader');
   const rows = await schema.admin.one('SELECT count(*)::int AS n FROM $1:name.orchestrators WHERE in_set', [schema.name]);
   assert.is(rows.n, 2);
@@ -98,8 +99,12 @@ test('the lock: one holder per database, held on its own connection, free again 
     assert.is(await two.acquire(), false);
     assert.is(db.$pool.totalCount, 0, 'no pooled connection holds the lock');
     // The holder's session dies (as when its process is killed): PostgreSQL frees the lock.
+    // (The lock's key is 99001 plus a hash of the schema: its low and high 32 bits are objid and classid.)
     await schema.admin.any(
-      `SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND objid = 99001 AND granted`,
+      `WITH k AS (SELECT 99001::bigint + hashtext($1) AS key)
+       SELECT pg_terminate_backend(pid) FROM pg_locks, k WHERE locktype = 'advisory' AND granted
+         AND objid::bigint = (k.key & 4294967295) AND classid::bigint = ((k.key >> 32) & 4294967295)`,
+      [schema.name],
     );
     await waitFor(() => !one.isLeader(), 5000, 'one to notice its connection is gone');
     assert.is(await two.acquire(), true);

@@ -54,7 +54,8 @@ test('testenv: a ready key, reads survive "kill l2-a", Ctrl-C leaves no process 
     const port = Number(/^http:\/\/127\.0\.0\.1:(\d+)\/api\/[^/]+\/l2$/.exec(l2)?.[1]);
     assert.ok(port > 0, `the member URL: ${out.slice(-2000)}`);
     for (const label of ['Member l1', 'Portal', 'Status', 'Prometheus', 'Alertmanager']) assert.match(out, new RegExp(`${label}:\\s+http://127\\.0\\.0\\.1:\\d+`), label);
-    assert.is((await rpc(l2, 'eth_chainId')).result, '0xa4b1', out.slice(-2000));
+    const first = await rpc(l2, 'eth_chainId');
+    assert.is(first.result, '0xa4b1', `${JSON.stringify(first)}\n${out.slice(-2000)}`);
     assert.is((await rpc(l2.replace(/\/l2$/, '/l1'), 'eth_chainId')).result, '0x1');
 
     child.stdin.write('kill l2-a\n');

@@ -7,7 +7,11 @@ import { describeDbError } from './errors.ts';
 
 type Connection = Awaited<ReturnType<pgPromise.IDatabase<unknown>['connect']>>;
 
-/** Any constant works; every replica of this project must use the same one (migrations use 7_340_521_968). */
+/**
+ * Any constant works; every replica of this project must use the same one (migrations use 7_340_521_968). The
+ * lock taken is this plus a hash of the connection's schema: advisory locks are database-wide, and gateways of
+ * other clusters (or tests) on other schemas of the same database each elect their own leader.
+ */
 export const SYNC_LEADER_LOCK_ID = 7_340_521_970;
 
 export interface LeaderChange {
@@ -62,7 +66,7 @@ export class AdvisoryLeaderLock {
       // 'error' comes with most losses, 'end' with all of them; without a listener an 'error' would crash us.
       connection.client.on('error', (err: unknown) => this.lost(connection, `connection lost: ${describeDbError(err)}`));
       connection.client.on('end', () => this.lost(connection, 'connection lost: ended'));
-      const row = await connection.one<{ locked: boolean }>('SELECT pg_try_advisory_lock($1) AS locked', [this.lockId]);
+      const row = await connection.one<{ locked: boolean }>('SELECT pg_try_advisory_lock($1::bigint + hashtext(current_schema())) AS locked', [this.lockId]);
       if (!row.locked || this.closed) {
         await Promise.resolve(connection.done(true)).catch(() => {});
         if (!this.reported && !this.closed) this.options.onChange?.({ leader: false, reason: 'another replica holds the lock' });
