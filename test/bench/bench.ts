@@ -71,6 +71,8 @@ interface Target {
   name: string;
   args: string[];
   body?: string;
+  /** The body holds __ADDR__: a new address per request. */
+  vary?: boolean;
   path?: 'healthz';
   env?: Record<string, string>;
 }
@@ -79,8 +81,8 @@ async function measure(t: Target, connections = CONNECTIONS, threads = THREADS, 
   const started = await startChild(t.args, { ...process.env, ...(t.env ?? {}) });
   try {
     const url = t.path === 'healthz' ? `${started.base}/healthz` : started.url;
-    await check(url, t.body);
-    const common = { url, body: t.body, connections, threads };
+    await check(url, t.vary ? t.body?.replace('__ADDR__', '42'.repeat(20)) : t.body);
+    const common = { url, body: t.body, connections, threads, vary: t.vary === true };
     await runWrk({ ...common, durationS: 1 }); // warm-up: JIT, connection set-up, the first cache fill
     return await runWrk({ ...common, durationS, serverPid: started.child.pid });
   } finally {
@@ -108,8 +110,9 @@ spawnSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
 const anvil = await startAnvil({ chainId: 42161 });
 await anvil.rpc('anvil_mine', ['0x100']); // block 1 is then far below Anvil's finalized block
 const HIT = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_getBlockByNumber', params: ['0x1', false] });
-// 'pending' is never cached: every call goes to the node, in the gateway as in the bare proxy
-const PASS = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_getTransactionCount', params: [`0x${'42'.repeat(20)}`, 'pending'] });
+// 'pending' is never cached, and every request asks about another address (vary.lua), so none shares an upstream
+// call with another in flight: every call goes to the node, in the gateway as in the bare proxy.
+const PASS = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_getTransactionCount', params: ['0x__ADDR__', 'pending'] });
 const gateway = (mode?: string): string[] => [`${here}gatewayServer.mjs`, DIST, anvil.url, ...(mode ? [mode] : [])];
 const baseline = (mode: string): string[] => [`${here}baselineServer.mjs`, mode, anvil.url];
 
@@ -120,8 +123,8 @@ const targets: Target[] = [
   { name: 'gateway cache hit', args: gateway(), body: HIT },
   { name: 'gateway cache hit + telemetry', args: gateway('telemetry'), body: HIT },
   { name: 'gateway cache hit + telemetry, every request logged', args: gateway('telemetry-all'), body: HIT },
-  { name: 'bare proxy', args: baseline('proxy'), body: PASS },
-  { name: 'gateway pass-through', args: gateway(), body: PASS },
+  { name: 'bare proxy', args: baseline('proxy'), body: PASS, vary: true },
+  { name: 'gateway pass-through', args: gateway(), body: PASS, vary: true },
 ];
 
 const results = new Map<string, WrkResult[]>();
@@ -220,7 +223,8 @@ async function measureFootprint(): Promise<Record<string, number>> {
           const key = made.stdout.trim().split('\n').pop()!;
           const url = `${base}/api/${key}/l2`;
           await check(url, HIT);
-          for (const body of [HIT, PASS]) await runWrk({ url, body, connections: CONNECTIONS, threads: THREADS, durationS: DURATION_S });
+          await runWrk({ url, body: HIT, connections: CONNECTIONS, threads: THREADS, durationS: DURATION_S });
+          await runWrk({ url, body: PASS, vary: true, connections: CONNECTIONS, threads: THREADS, durationS: DURATION_S });
           const m = rssMb(child.pid!);
           out.embeddedRssAfterLoadMb = m.rss;
           out.embeddedRssPeakMb = m.hwm;

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const SCRIPT = fileURLToPath(new URL('./post.lua', import.meta.url));
+const VARY = fileURLToPath(new URL('./vary.lua', import.meta.url));
 const TICK_US = 10_000; // USER_HZ is 100 on Linux: one clock tick is 10 ms
 
 export interface WrkOptions {
@@ -17,6 +18,8 @@ export interface WrkOptions {
   durationS: number;
   /** pid of the server whose CPU time is charged to the run. */
   serverPid?: number;
+  /** `body` holds "__ADDR__", replaced per request by a unique address (vary.lua): no two calls alike. */
+  vary?: boolean;
 }
 
 export interface WrkResult {
@@ -43,7 +46,7 @@ export function cpuTicks(pid: number): number {
 
 export async function runWrk(o: WrkOptions): Promise<WrkResult> {
   const args = ['-t', String(o.threads), '-c', String(o.connections), '-d', `${o.durationS}s`, '--latency', '--timeout', '10s'];
-  if (o.body !== undefined) args.push('-s', SCRIPT);
+  if (o.body !== undefined) args.push('-s', o.vary ? VARY : SCRIPT);
   args.push(o.url);
   const before = o.serverPid === undefined ? undefined : cpuTicks(o.serverPid);
   const out = await new Promise<string>((resolve, reject) => {
