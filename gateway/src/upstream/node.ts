@@ -3,8 +3,9 @@
 // It is node:http itself: every pass-through call and cache miss goes through it, and a general-purpose client
 // (got, before) cost about a third of the gateway's CPU per pass-through call in options, hooks and events it
 // does not need here (docs/BENCHMARKS.md).
-import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
+import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type IncomingMessage, type RequestOptions } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { urlToHttpOptions } from 'node:url';
 import type { NodeConfig } from './config.ts';
 import type { Network } from '../common/network.ts';
 import type { CallOutcome, JsonRpcErrorObject } from '../rpc/types.ts';
@@ -30,7 +31,8 @@ export class UpstreamNode {
   private readonly secrets: string[];
   private readonly agent: HttpAgent | HttpsAgent;
   private readonly https: boolean;
-  private readonly target: URL;
+  /** The URL's parts (host, port, path, credentials) as request options, worked out once. */
+  private readonly target: RequestOptions;
   private readonly maxResponseBytes: number;
   private nextId = 1;
 
@@ -42,8 +44,9 @@ export class UpstreamNode {
     this.maxResponseBytes = opts.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
     // Free sockets close after 4 s idle, before common servers drop them (5 s+), so a reused socket is rarely dead.
     const agentOptions = { keepAlive: true, maxSockets: opts.maxSockets ?? 128, maxFreeSockets: 32, timeout: 4000, scheduling: 'lifo' as const };
-    this.target = new URL(cfg.url);
-    this.https = this.target.protocol === 'https:';
+    const url = new URL(cfg.url);
+    this.https = url.protocol === 'https:';
+    this.target = urlToHttpOptions(url);
     this.agent = this.https ? new HttpsAgent(agentOptions) : new HttpAgent(agentOptions);
   }
 
@@ -73,8 +76,8 @@ export class UpstreamNode {
       signal?.addEventListener('abort', onAbort, { once: true });
       const send = this.https ? httpsRequest : httpRequest;
       req = send(
-        this.target,
         {
+          ...this.target,
           method: 'POST',
           agent: this.agent,
           headers: { 'content-type': 'application/json', accept: 'application/json', 'user-agent': 'community-rpc-gateway', 'content-length': Buffer.byteLength(body) },
