@@ -215,6 +215,28 @@ async function stop(code: number): Promise<void> {
   return stopping;
 }
 
+/** Waits until the printed key gets an answer (the gateway's pools and active set are up), at most 20 s. */
+async function keyAnswers(url: string): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  let last = '';
+  while (Date.now() < deadline) {
+    try {
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{"jsonrpc":"2.0","id":1,"method":"eth_chainId","params":[]}',
+        signal: AbortSignal.timeout(5000),
+      });
+      last = await res.text();
+      if (res.ok && last.includes('"result"')) return;
+    } catch (err) {
+      last = (err as Error).message;
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  say(`[testenv] the member URL does not answer yet (last: ${last.replace(/\/api\/[^/]+\//g, '/api/<key>/').slice(0, 200)})`);
+}
+
 async function main(): Promise<void> {
   process.on('SIGINT', () => void stop(0));
   process.on('SIGTERM', () => void stop(0));
@@ -223,6 +245,7 @@ async function main(): Promise<void> {
   const key = await createKey(dataDir);
   const { base, metricsPort } = await startGateway(Number(args.port), dataDir);
   const monitoring = await startMonitoring(metricsPort);
+  await keyAnswers(`${base}/api/${key}/l2`);
   say('');
   say('The test environment is up (everything on 127.0.0.1; throwaway data, removed on exit):');
   say(`  Member l2:     ${base}/api/${key}/l2     (Arbitrum One stand-ins l2-a, l2-b: chain id 42161, a block every 250 ms)`);
