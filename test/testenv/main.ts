@@ -18,7 +18,7 @@ import { parse, stringify } from 'yaml';
 import { createMemberKey } from '../../gateway/src/membership/keys.ts';
 import { openDatabase } from '../../gateway/src/store/db.ts';
 import { startAnvil, type Anvil, type AnvilOptions } from '../helpers/anvil.ts';
-import { binaries, renderAlertmanager, shortenTimings, startAlertmanager, startPrometheus, type Daemon } from '../integration/alerts_support.ts';
+import { binaries, renderAlertmanager, shortenTimings, startAlertmanager, startPrometheus, writePrometheusConfig, type Daemon } from '../integration/alerts_support.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 /** Anvil's first two well-known accounts play the active set (as in compose/test/test.env). */
@@ -73,6 +73,8 @@ async function startGateway(port: number, dataDir: string): Promise<{ base: stri
       METRICS_HOST: '127.0.0.1',
       // Chosen by the system and read back from the start-up line: no race with another port picked meanwhile.
       METRICS_PORT: '0',
+      // The embedded database in the throwaway directory, whatever DATABASE_URL the shell has (the key is there).
+      DATABASE_URL: '',
       DATA_DIR: dataDir,
       L2_UPSTREAMS: upstreams('l2'),
       L1_UPSTREAMS: upstreams('l1'),
@@ -162,16 +164,7 @@ async function startMonitoring(metricsPort: number): Promise<string[]> {
   daemons.push(am);
   const promDir = join(work, 'prometheus');
   writeRules(join(promDir, 'rules'));
-  writeFileSync(
-    join(promDir, 'prometheus.yml'),
-    stringify({
-      global: { scrape_interval: '2s', evaluation_interval: '2s' },
-      rule_files: ['rules/*.yml'],
-      alerting: { alertmanagers: [{ static_configs: [{ targets: [new URL(am.url).host] }] }] },
-      scrape_configs: [{ job_name: 'gateway', static_configs: [{ targets: [`127.0.0.1:${metricsPort}`] }] }],
-    }),
-  );
-  const prom = await startPrometheus(join(promDir, 'prometheus.yml'));
+  const prom = await startPrometheus(writePrometheusConfig(promDir, { intervalS: 2, alertmanagerUrl: am.url, metricsPort }));
   daemons.push(prom);
   return [`Prometheus:    ${prom.url}/alerts`, `Alertmanager:  ${am.url}`, `Webhook:       ${webhook}/alerts (notifications are printed here as [alert] lines)`];
 }
