@@ -24,6 +24,7 @@ import {
   waitFor,
   type Daemon,
   type Receiver,
+  writePrometheusConfig,
 } from './alerts_support.ts';
 
 const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -124,16 +125,7 @@ E2E.before(async () => {
 
   const promDir = tempDir('e2e-prom');
   writeTestRules(join(promDir, 'rules'));
-  writeFileSync(
-    join(promDir, 'prometheus.yml'),
-    stringify({
-      global: { scrape_interval: '1s', evaluation_interval: '1s' },
-      rule_files: ['rules/*.yml'],
-      alerting: { alertmanagers: [{ static_configs: [{ targets: [new URL(ctx.alertmanager.url).host] }] }] },
-      scrape_configs: [{ job_name: 'gateway', static_configs: [{ targets: [`127.0.0.1:${metricsPort}`] }] }],
-    }),
-  );
-  ctx.prometheus = await startPrometheus(join(promDir, 'prometheus.yml'));
+  ctx.prometheus = await startPrometheus(writePrometheusConfig(promDir, { intervalS: 1, alertmanagerUrl: ctx.alertmanager.url, metricsPort }));
 });
 
 E2E.after(async () => {

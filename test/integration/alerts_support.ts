@@ -129,6 +129,22 @@ export async function startAlertmanager(configFile: string): Promise<Daemon> {
   );
 }
 
+/** Writes `dir`/prometheus.yml: the rules in `dir`/rules, one Alertmanager, the gateway's metrics as job "gateway". */
+export function writePrometheusConfig(dir: string, o: { intervalS: number; alertmanagerUrl: string; metricsPort: number }): string {
+  const file = join(dir, 'prometheus.yml');
+  const every = `${o.intervalS}s`;
+  writeFileSync(
+    file,
+    stringify({
+      global: { scrape_interval: every, evaluation_interval: every },
+      rule_files: ['rules/*.yml'],
+      alerting: { alertmanagers: [{ static_configs: [{ targets: [new URL(o.alertmanagerUrl).host] }] }] },
+      scrape_configs: [{ job_name: 'gateway', static_configs: [{ targets: [`127.0.0.1:${o.metricsPort}`] }] }],
+    }),
+  );
+  return file;
+}
+
 export async function startPrometheus(configFile: string): Promise<Daemon> {
   const port = await freePort();
   const storage = tempDir('prom-data');
