@@ -19,6 +19,10 @@ const LOGS = (from: number, to: number) => [{ fromBlock: hex(from), toBlock: hex
 class Chain implements Upstream {
   calls: string[] = [];
   current: HeadView = { number: 200, hash: hashOf(200), finalized: 100, safe: 200 };
+  /** The block receipts say their transaction was mined in. */
+  mined = 200;
+  /** The head of the node that answers, when it is not the tracked one. */
+  answerAt: number | undefined;
   private gate: Promise<void> | undefined;
   private open: (() => void) | undefined;
   private next: Promise<void> | undefined;
@@ -26,7 +30,7 @@ class Chain implements Upstream {
   async call(method: string, params: unknown): Promise<CallOutcome> {
     this.calls.push(method);
     const n = this.calls.length;
-    const head = this.current.number; // what the node reads at: the head when the call arrived
+    const head = this.answerAt ?? this.current.number; // what the node reads at: the head when the call arrived
     const once = this.next;
     this.next = undefined;
     if (once) await once;
@@ -34,6 +38,7 @@ class Chain implements Upstream {
     if (method === 'eth_getBlockByNumber') return ok({ number: hex(head), hash: hashOf(head) });
     if (method === 'eth_blockNumber') return ok(hex(head));
     if (method === 'eth_getLogs') return ok([]);
+    if (method === 'eth_getTransactionReceipt') return ok({ transactionHash: (params as string[])[0], blockNumber: hex(this.mined), blockHash: hashOf(this.mined), status: '0x1' });
     void params;
     return ok(`${method}#${n}@${head}`);
   }
@@ -175,6 +180,43 @@ test('a block range every node in rotation has is shared across head changes; on
   chain.move(211, 209);
   await call('b', 'eth_getLogs', LOGS(205, 210));
   assert.is(chain.calls.length, 4, 'block 210 was above what every node had: keyed to its head, read again');
+});
+
+test('a call in flight when a reorg is seen is not shared with calls made after it', async () => {
+  const { chain, caller } = setup(1000);
+  const release = chain.holdNext();
+  const before = caller.call('eth_call', CALL, { requestId: 'p', member: 'a' });
+  caller.reorged();
+  const after = caller.call('eth_call', CALL, { requestId: 'q', member: 'b' });
+  release();
+  await Promise.all([before, after]);
+  assert.is(chain.calls.length, 2, 'the call after the reorg read on its own');
+});
+
+test('a receipt served from the head-keyed store raises the member\'s height like a fresh one', async () => {
+  const { chain, call } = setup(1000);
+  const TXH = hashOf(0xabc);
+  assert.is(await call('c', 'eth_call', CALL), 'eth_call#1@200'); // read at 200
+  chain.mined = 201; // mined in a block the tracker has not seen yet
+  await call('a', 'eth_getTransactionReceipt', [TXH]); // fetched, stored under the head key
+  await call('b', 'eth_getTransactionReceipt', [TXH]); // b gets it from the cache: b has seen block 201
+  assert.is(chain.calls.length, 2);
+  assert.not.equal(await call('b', 'eth_call', CALL), 'eth_call#1@200', 'b is not served state from before its receipt');
+});
+
+test('a latest answer that shows its block is tagged with that block, not the tracked head: a node behind may have answered', async () => {
+  const { chain, call } = setup(1000);
+  chain.move(210, 205);
+  chain.answerAt = 205; // the node in rotation that answers is at 205
+  assert.is(await call('a', 'eth_blockNumber'), hex(205));
+  chain.answerAt = undefined;
+  // b has been shown block 207
+  chain.current = { ...chain.current, number: 207 };
+  chain.answerAt = 207;
+  assert.is(await call('b', 'eth_getBlockByNumber', ['latest', false]) !== undefined, true);
+  chain.answerAt = undefined;
+  chain.current = { ...chain.current, number: 210 };
+  assert.is(await call('b', 'eth_blockNumber'), hex(210), 'the answer showing 205 is not served to b, who has seen 207');
 });
 
 test.run();

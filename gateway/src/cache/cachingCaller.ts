@@ -7,8 +7,8 @@
 //   which every node in rotation already has), and `latest` answers (tier head). Shared across head changes:
 //   a block answer for at most CACHE_HEAD_TTL_MS after it was fetched, a `latest` answer for at most
 //   CACHE_LATEST_MAX_AGE_MS; both at most 2000 ms, and none survives a reorg the head tracker sees.
-//   Reads are monotonic per member: each answer carries the height it was read at (the head when the call
-//   started, or the block the answer shows, whichever is higher), each member the highest height it has been
+//   Reads are monotonic per member: each answer carries the height it was read at (the block it shows when
+//   it shows one, else the head when the call started), each member the highest height it has been
 //   shown, and a `latest` answer read below it is never served to it. Nor is one read more than
 //   CACHE_LATEST_MAX_BLOCKS below the tracked head (a node that caught up, a burst of blocks).
 // - head-keyed: everything else above the finalized block (a block some node in rotation may not have yet, a
@@ -24,6 +24,7 @@ import type { CallContext, Caller } from '../rpc/handler.ts';
 import type { CallOutcome } from '../rpc/types.ts';
 import { requestPolicy, resultPolicy, revealedHeight, type RequestPolicy, type ResultTier } from './policy.ts';
 import type { ResponseCache } from './store.ts';
+import { methodSpec } from '../evm/methods.ts';
 
 export interface HeadView {
   number: number;
@@ -104,7 +105,7 @@ export class CachingCaller implements Caller {
 
     const canLookUp = req.tier !== 'never' && (req.tier !== 'head' || headKey !== undefined || shared);
     if (canLookUp) {
-      const hit = this.lookUp(req, finalKey, headKey, Math.max(memberSeen, (head?.number ?? 0) - this.latestMaxBlocks));
+      const hit = this.lookUp(method, req, finalKey, headKey, Math.max(memberSeen, (head?.number ?? 0) - this.latestMaxBlocks));
       if (hit) {
         this.emit(ctx, method, 'hit', req.tier);
         if (hit.height > memberSeen && ctx.member !== undefined) this.saw(ctx.member, hit.height);
@@ -134,7 +135,7 @@ export class CachingCaller implements Caller {
    * A stored answer this member may be served, and the height it was read at (0 when unknown). A `latest`
    * answer must have been read at `atLeast` or above: the member's height, and never far behind the head.
    */
-  private lookUp(req: RequestPolicy, finalKey: string, headKey: string | undefined, atLeast: number): { outcome: CallOutcome; height: number } | undefined {
+  private lookUp(method: string, req: RequestPolicy, finalKey: string, headKey: string | undefined, atLeast: number): { outcome: CallOutcome; height: number } | undefined {
     const cache = this.cache!;
     if (req.tier !== 'head') {
       const final = cache.get(finalKey);
@@ -149,7 +150,11 @@ export class CachingCaller implements Caller {
       }
     }
     const byHead = headKey ? cache.get(headKey) : undefined;
-    return byHead ? { outcome: byHead, height: 0 } : undefined;
+    // A head-keyed answer may show a block above the tracked head (a receipt just mined): it raises the member's
+    // height like a fresh answer would, or a shared latest answer read below it could follow.
+    if (!byHead) return undefined;
+    const shows = byHead.kind === 'result' && methodSpec(method)?.reveals ? revealedHeight(method, byHead.value) : undefined;
+    return { outcome: byHead, height: shows ?? 0 };
   }
 
   /** The answer, once it arrives, raises the member's height to the block it shows. */
@@ -186,7 +191,7 @@ export class CachingCaller implements Caller {
     if (req.tier === 'static') return finalKey;
     const ref = req.blockRef;
     if (req.tier === 'block' && ref?.kind === 'number' && head?.finalized !== undefined && ref.number <= head.finalized) return finalKey;
-    if (req.tier === 'head' && this.latestMaxAgeMs > 0) return `${this.network}|@${height}|${req.key}`;
+    if (req.tier === 'head' && this.latestMaxAgeMs > 0) return `${this.network}|@${height}.${this.epoch}|${req.key}`;
     return headKey ?? `${this.network}|-|${req.key}`;
   }
 
@@ -215,8 +220,12 @@ export class CachingCaller implements Caller {
     // Finality as seen when the call started: an answer read before a block was final is not final.
     const decision = resultPolicy(method, params, req, outcome, { head: head?.number, finalized: head?.finalized });
     if (!decision.store) return outcome;
-    const readAt = Math.max(height, revealed ?? 0);
-    if (decision.tier === 'head' && epoch === this.epoch && this.sharesAcrossHeads(req, head)) {
+    if (decision.tier === 'head' && this.sharesAcrossHeads(req, head)) {
+      // Read across a reorg the tracker saw meanwhile: not stored at all.
+      if (epoch !== this.epoch) return outcome;
+      // The height it was read at: the block it shows when it shows one (a node behind the best one may have
+      // answered), else the height the call was made at.
+      const readAt = revealed ?? height;
       this.storeRecent(req, outcome, readAt, req.tier === 'head' ? this.latestMaxAgeMs : this.headTtlMs);
     } else {
       this.store(decision.tier, finalKey, headKey, outcome);

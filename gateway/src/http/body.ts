@@ -34,6 +34,8 @@ export async function readBody(req: IncomingMessage, limit: number): Promise<str
     }
     return decode(chunks, size);
   }
+  // A client that went away before its body was read: its stream's events have all been emitted already.
+  if (req.destroyed) throw new Error('request aborted by the client');
   await new Promise<void>((resolve, reject) => {
     const onData = (chunk: Buffer) => {
       size += chunk.length;
@@ -53,16 +55,22 @@ export async function readBody(req: IncomingMessage, limit: number): Promise<str
       reject(err);
     };
     const onAborted = () => onError(new Error('request aborted by the client'));
+    // 'close' before 'end': the connection went away mid-body (with or without 'aborted' or 'error' first).
+    const onClose = () => {
+      if (!req.complete) onAborted();
+    };
     const cleanup = () => {
       req.off('data', onData);
       req.off('end', onEnd);
       req.off('error', onError);
       req.off('aborted', onAborted);
+      req.off('close', onClose);
     };
     req.on('data', onData);
     req.on('end', onEnd);
     req.on('error', onError);
     req.on('aborted', onAborted);
+    req.on('close', onClose);
   });
   return decode(chunks, size);
 }

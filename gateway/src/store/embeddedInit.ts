@@ -44,7 +44,10 @@ function initialiseInChild(dir: string): Promise<void> {
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2000)));
     child.once('error', fail);
-    child.once('exit', (code) => (code === 0 ? done() : fail(new Error(`initialising ${dir} failed (exit ${code}): ${stderr.trim()}`))));
+    // 'close': the process has exited and its stderr is read to the end.
+    child.once('close', (code, signal) =>
+      code === 0 ? done() : fail(new Error(`initialising ${dir} failed (${signal ? `signal ${signal}` : `exit ${code}`}): ${stderr.trim()}`)),
+    );
   });
 }
 
