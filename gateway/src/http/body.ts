@@ -83,17 +83,25 @@ function decode(chunks: Buffer[], size: number): string {
   }
 }
 
+/** How long a connection whose unread body went past the limit lingers, not read, before it is cut. */
+const LINGER_MS = 1000;
+
 /**
  * A body nobody reads is still arriving after the answer: Node would read (and discard) all of it to keep the
- * connection. The answer closes the connection instead, and at most `limit` more bytes are read for the client
- * to see the answer before the socket is cut.
+ * connection. The answer closes the connection instead, and at most `limit` more bytes are read. Past that the
+ * connection is no longer read (the client's writes stop against TCP's window) and is cut LINGER_MS later: a
+ * client still writing reads the answer first, instead of a reset that would discard it.
  */
 export function drainBounded(req: IncomingMessage, limit: number): void {
   if (req.complete || req.destroyed) return;
   let seen = 0;
+  let cut = false;
   req.on('data', (chunk: Buffer) => {
     seen += chunk.length;
-    if (seen > limit) req.socket.destroy();
+    if (seen <= limit || cut) return;
+    cut = true;
+    req.pause();
+    setTimeout(() => req.socket.destroy(), LINGER_MS).unref();
   });
   req.resume();
 }
