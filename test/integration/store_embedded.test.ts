@@ -8,6 +8,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { openDatabase, type Database } from '../../gateway/src/store/db.ts';
 import { socketAnswers } from '../../gateway/src/store/embedded.ts';
+import { openPglite } from '../../gateway/src/store/embeddedInit.ts';
 import { readHolder, releaseLock, tryAcquireLock } from '../../gateway/src/store/embeddedLock.ts';
 import { StoreError } from '../../gateway/src/store/errors.ts';
 
@@ -82,6 +83,20 @@ test('a new DATA_DIR is created out of process, and PGlite runs with the small s
     assert.is(await again.db.one('SHOW shared_buffers', [], (r: { shared_buffers: string }) => r.shared_buffers), '16MB');
   } finally {
     await again.close();
+  }
+});
+
+test('a new DATA_DIR is a copy of the build\'s template data directory when there is one (no initdb)', async () => {
+  const template = join(tmp, 'template');
+  const made = await openPglite(template, join(tmp, 'no-template')); // no template for the template itself: initdb
+  await made.exec('CREATE TABLE made_from_the_template (x int)');
+  await made.close();
+  const copy = await openPglite(join(tmp, 'copied'), template);
+  try {
+    const r = await copy.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_tables WHERE tablename = 'made_from_the_template'");
+    assert.is(r.rows[0]?.n, 1, 'the copy has what the template had');
+  } finally {
+    await copy.close();
   }
 });
 
