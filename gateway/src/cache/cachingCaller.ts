@@ -55,6 +55,11 @@ const MAX_HEAD_TTL_MS = 2000;
 /** Members whose highest height is remembered (the least recently served are forgotten first). */
 const MAX_MEMBERS = 10_000;
 
+/** A recent answer's tag: the height it was read at and the reorg epoch, as `height,epoch`. */
+function readTag(tag: string): { height: number; epoch: number } {
+  const cut = tag.indexOf(',');
+  return { height: Number(tag.slice(0, cut)), epoch: Number(tag.slice(cut + 1)) };
+}
 
 export class CachingCaller implements Caller {
   /** Calls in flight by full key; an entry lives exactly as long as its upstream call. */
@@ -105,7 +110,7 @@ export class CachingCaller implements Caller {
 
     const canLookUp = req.tier !== 'never' && (req.tier !== 'head' || headKey !== undefined || shared);
     if (canLookUp) {
-      const hit = this.lookUp(method, req, finalKey, headKey, Math.max(memberSeen, (head?.number ?? 0) - this.latestMaxBlocks));
+      const hit = this.lookUp(method, req, shared, finalKey, headKey, Math.max(memberSeen, (head?.number ?? 0) - this.latestMaxBlocks));
       if (hit) {
         this.emit(ctx, method, 'hit', req.tier);
         if (hit.height > memberSeen && ctx.member !== undefined) this.saw(ctx.member, hit.height);
@@ -135,16 +140,16 @@ export class CachingCaller implements Caller {
    * A stored answer this member may be served, and the height it was read at (0 when unknown). A `latest`
    * answer must have been read at `atLeast` or above: the member's height, and never far behind the head.
    */
-  private lookUp(method: string, req: RequestPolicy, finalKey: string, headKey: string | undefined, atLeast: number): { outcome: CallOutcome; height: number } | undefined {
+  private lookUp(method: string, req: RequestPolicy, shared: boolean, finalKey: string, headKey: string | undefined, atLeast: number): { outcome: CallOutcome; height: number } | undefined {
     const cache = this.cache!;
     if (req.tier !== 'head') {
       const final = cache.get(finalKey);
       if (final) return { outcome: final, height: 0 };
     }
-    if (req.tier === 'block' || (req.tier === 'head' && this.latestMaxAgeMs > 0)) {
+    if (shared) {
       const recent = cache.getTagged(this.recentKey(req));
       if (recent) {
-        const [height, epoch] = recent.tag.split(',').map(Number) as [number, number];
+        const { height, epoch } = readTag(recent.tag);
         // A block answer only a reorg changes; a latest answer only if read at or above what the member has seen.
         if (epoch === this.epoch && (req.tier === 'block' || height >= atLeast)) return { outcome: recent.outcome, height };
       }
@@ -246,7 +251,8 @@ export class CachingCaller implements Caller {
       const key = this.recentKey(req);
       const had = this.cache?.getTagged(key);
       // A newer read is never replaced by an older one that finished later.
-      if (had && Number(had.tag.split(',')[0]) > height && Number(had.tag.split(',')[1]) === this.epoch) return;
+      const was = had && readTag(had.tag);
+      if (was && was.height > height && was.epoch === this.epoch) return;
       this.cache?.setTagged(key, outcome, `${height},${this.epoch}`, ttlMs);
     } catch (err) {
       this.bus.emit({ type: 'gateway.error', where: 'cache.store', message: err instanceof Error ? err.message : String(err) });

@@ -60,12 +60,13 @@ export function deny(x: RpcExchange, bus: Emitter<AccessEvent>, reason: DenyReas
 const hashes = new WeakMap<Socket, { key: string; hash: string }>();
 
 export function keyHash(x: RpcExchange): string {
+  if (x.keyHash !== undefined) return x.keyHash;
   const socket = x.req.socket;
   const last = hashes.get(socket);
-  if (last?.key === x.key) return last.hash;
+  if (last?.key === x.key) return (x.keyHash = last.hash);
   const hash = hashApiKey(x.key);
   hashes.set(socket, { key: x.key, hash });
-  return hash;
+  return (x.keyHash = hash);
 }
 
 export function apiKey(access: AccessCheck, bus: Emitter<AccessEvent>): RpcStep {

@@ -24,13 +24,18 @@ export async function readBody(req: IncomingMessage, limit: number): Promise<str
   if (declaredOver(req, limit)) throw new BodyTooLargeError(limit);
   const chunks: Buffer[] = [];
   let size = 0;
+  /** Keeps a chunk; false once the body is over the limit. */
+  const take = (chunk: Buffer): boolean => {
+    size += chunk.length;
+    if (size > limit) return false;
+    chunks.push(chunk);
+    return true;
+  };
   if (req.complete && !req.readableFlowing && !req.readableDidRead) {
     // The whole body has arrived and waits in the stream's buffer (a small call usually does by now): take it
     // without a listener's round trip.
     for (let chunk = req.read() as Buffer | null; chunk !== null; chunk = req.read() as Buffer | null) {
-      size += chunk.length;
-      if (size > limit) throw new BodyTooLargeError(limit);
-      chunks.push(chunk);
+      if (!take(chunk)) throw new BodyTooLargeError(limit);
     }
     return decode(chunks, size);
   }
@@ -38,13 +43,9 @@ export async function readBody(req: IncomingMessage, limit: number): Promise<str
   if (req.destroyed) throw new Error('request aborted by the client');
   await new Promise<void>((resolve, reject) => {
     const onData = (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        cleanup();
-        reject(new BodyTooLargeError(limit)); // the rest is bounded by unreadBodyLimit; the answer closes the connection
-        return;
-      }
-      chunks.push(chunk);
+      if (take(chunk)) return;
+      cleanup();
+      reject(new BodyTooLargeError(limit)); // the rest is bounded by drainBounded; the answer closes the connection
     };
     const onEnd = () => {
       cleanup();

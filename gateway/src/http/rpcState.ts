@@ -35,6 +35,8 @@ export interface RpcExchange {
   readonly res: ServerResponse;
   /** The key as it appears in the path (percent-decoded). A secret: never logged, never in an event. */
   readonly key: string;
+  /** hashApiKey(key), once worked out (apiKey.ts keyHash). */
+  keyHash?: string;
   /** The network as it appears in the path; requestContext checks it. */
   readonly network: string;
   state: RpcState;
