@@ -7,7 +7,7 @@ export interface RawReply {
   status: number;
   headers: Record<string, string>;
   body: string;
-  /** The server closed (or reset) the connection. */
+  /** The server closed (half-closed, or reset) the connection. */
   closed: boolean;
   /** Body bytes this side managed to write before the server hung up or the feed ended. */
   bytesWritten: number;
@@ -21,6 +21,8 @@ export interface RawRequest {
   body?: () => Iterable<Buffer>;
   /** Give up after this long. */
   timeoutMs?: number;
+  /** Read nothing of the answer for this long (a client busy writing its body), then read it. */
+  readAfterMs?: number;
 }
 
 export function rawRequest(r: RawRequest): Promise<RawReply> {
@@ -51,7 +53,16 @@ export function rawRequest(r: RawRequest): Promise<RawReply> {
       closed = true;
       finish();
     });
+    // The server's half-close: it has said all it will say, and a client stops writing here.
+    socket.on('end', () => {
+      closed = true;
+      finish();
+    });
     socket.on('connect', async () => {
+      if (r.readAfterMs) {
+        socket.pause();
+        setTimeout(() => socket.resume(), r.readAfterMs);
+      }
       socket.write(`${r.head}\r\n\r\n`);
       if (!r.body) return;
       for (const piece of r.body()) {

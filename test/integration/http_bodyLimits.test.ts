@@ -67,6 +67,20 @@ test('a member whose chunked body runs past the limit: 413, and the rest is not 
   assert.ok(reply.bytesWritten < 10 * MB, `the gateway read ${reply.bytesWritten} bytes of it`);
 });
 
+test('a client that reads its answer only after 500 ms of writing still gets the 413: a half-close, not a reset', async () => {
+  for (const head of [`Content-Length: ${50 * MB}`, 'Transfer-Encoding: chunked']) {
+    const reply = await rawRequest({
+      port: port(),
+      head: `POST /api/${tg.key}/l2 HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n${head}`,
+      body: head.startsWith('Transfer') ? chunked : fiftyMegabytes,
+      readAfterMs: 500,
+    });
+    assert.is(reply.status, 413, `${head}: the answer was read, not lost to a reset`);
+    assert.is(JSON.parse(reply.body).error.code, -32005);
+    assert.ok(reply.bytesWritten < 10 * MB, `${head}: the gateway read ${reply.bytesWritten} bytes of it`);
+  }
+});
+
 test('POST /healthz and a portal route with a 50 MB body: answered without reading it', async () => {
   for (const path of ['/healthz', '/auth/challenge', '/nowhere']) {
     const reply = await rawRequest({

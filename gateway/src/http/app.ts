@@ -5,7 +5,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type Router from '@koa/router';
 import Koa, { type Context, type Next } from 'koa';
 import type { Emitter, InternalErrorEvent } from '../common/bus.ts';
-import { drainBounded } from './body.ts';
+import { lingeringClose } from './body.ts';
 import type { ActiveRequests } from './activeRequests.ts';
 import { notFound } from './respond.ts';
 import type { RpcEndpoint } from './rpcRoute.ts';
@@ -74,8 +74,7 @@ function unreadBodyLimit(limitOf: (path: string) => number) {
     } finally {
       if (!ctx.req.complete) {
         ctx.set('Connection', 'close');
-        const limit = limitOf(ctx.path);
-        ctx.res.once('finish', () => drainBounded(ctx.req, limit));
+        lingeringClose(ctx.req, ctx.res, limitOf(ctx.path));
       }
     }
   };

@@ -45,7 +45,7 @@ export async function readBody(req: IncomingMessage, limit: number): Promise<str
     const onData = (chunk: Buffer) => {
       if (take(chunk)) return;
       cleanup();
-      reject(new BodyTooLargeError(limit)); // the rest is bounded by drainBounded; the answer closes the connection
+      reject(new BodyTooLargeError(limit)); // the rest is bounded by lingeringClose; the answer closes the connection
     };
     const onEnd = () => {
       cleanup();
@@ -84,25 +84,40 @@ function decode(chunks: Buffer[], size: number): string {
   }
 }
 
-/** How long a connection whose unread body went past the limit lingers, not read, before it is cut. */
-const LINGER_MS = 1000;
+/** How long, at most, a connection whose body was not read lingers after its answer before it is cut. */
+const LINGER_MS = 2000;
+
+type Lingering = IncomingMessage['socket'] & { destroySoon?: () => void };
 
 /**
- * A body nobody reads is still arriving after the answer: Node would read (and discard) all of it to keep the
- * connection. The answer closes the connection instead, and at most `limit` more bytes are read. Past that the
- * connection is no longer read (the client's writes stop against TCP's window) and is cut LINGER_MS later: a
- * client still writing reads the answer first, instead of a reset that would discard it.
+ * A lingering close, for an answer sent before its request's body was read (a refused key, a body over the
+ * limit). Call it before the answer is written; the answer must say `Connection: close`.
+ *
+ * Node closes such a connection the moment the answer is flushed, with the unread body still in the kernel's
+ * buffer: the client then gets a reset, and a client that is still writing its body loses the answer it had not
+ * read yet (a 413 seen as "connection reset"). Instead the answer is followed by a half-close (FIN), so the client
+ * learns it can stop; at most `limit` more bytes of the body are read and discarded, then reading stops (the
+ * client's writes stop against TCP's window); the connection is cut when the client hangs up, or LINGER_MS after
+ * the answer at the latest. It never reads a whole 50 MB body, and never holds a connection for long.
  */
-export function drainBounded(req: IncomingMessage, limit: number): void {
+export function lingeringClose(req: IncomingMessage, res: { once(event: 'finish', f: () => void): unknown }, limit: number): void {
   if (req.complete || req.destroyed) return;
+  const socket = req.socket as Lingering;
+  // Read, not dumped: Node would dump an unread body when the answer is done, discarding it as fast as it arrives
+  // with no bound. Counted here, and paused past the limit, which stops the socket once the stream's buffer is full.
   let seen = 0;
-  let cut = false;
   req.on('data', (chunk: Buffer) => {
     seen += chunk.length;
-    if (seen <= limit || cut) return;
-    cut = true;
-    req.pause();
-    setTimeout(() => req.socket.destroy(), LINGER_MS).unref();
+    if (seen > limit) req.pause();
   });
-  req.resume();
+  // Node's close after a `Connection: close` answer (destroySoon: end, then destroy once the FIN is out) becomes
+  // the half-close alone; this connection's cut is decided here.
+  socket.destroySoon = () => {
+    if (socket.writable) socket.end();
+  };
+  res.once('finish', () => {
+    const timer = setTimeout(() => socket.destroy(), LINGER_MS);
+    timer.unref();
+    socket.once('close', () => clearTimeout(timer));
+  });
 }

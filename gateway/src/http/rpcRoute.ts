@@ -18,7 +18,7 @@ import { methodPolicy } from '../rpc/methodPolicy.ts';
 import { NULL_ID, renderError } from '../rpc/types.ts';
 import type { ActiveRequests } from './activeRequests.ts';
 import { apiKey, type AccessCheck } from './apiKey.ts';
-import { drainBounded } from './body.ts';
+import { lingeringClose } from './body.ts';
 import { bodyLimit, jsonRpc, rpcBody } from './jsonRpc.ts';
 import type { NetworkService } from './networks.ts';
 import { requestContext } from './requestContext.ts';
@@ -70,6 +70,7 @@ export function rpcEndpoint(o: RpcRouteOptions): RpcEndpoint {
     // Decided when answering, not when the request arrived: a call in flight when the drain began closes too.
     // A body nobody read (a refused key) closes the connection, and is read at most to the limit meanwhile.
     if (draining?.() || !req.complete) headers.Connection = 'close';
+    if (!req.complete) lingeringClose(req, res, maxBody);
     if (x.body !== undefined && x.status !== 204) {
       headers['Content-Type'] = JSON_TYPE;
       headers['Content-Length'] = Buffer.byteLength(x.body);
@@ -79,7 +80,6 @@ export function rpcEndpoint(o: RpcRouteOptions): RpcEndpoint {
       res.writeHead(x.status, headers);
       res.end();
     }
-    if (!req.complete) res.once('finish', () => drainBounded(req, maxBody));
   };
 
   const serve = async (x: RpcExchange) => {
