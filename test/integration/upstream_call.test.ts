@@ -37,9 +37,11 @@ async function pool(count: number, settings: UpstreamConfig = fastUpstream()): P
 }
 
 const READ: [string, unknown[]] = ['eth_getBalance', [`0x${'00'.repeat(20)}`, 'latest']];
+/** For a first attempt slowed to 400 ms: far inside its timeout even on a loaded machine (500 ms was not, once). */
+const SLOW_FIRST = () => fastUpstream({ timeoutMs: 1500 });
 
 test('a hedge target that loses the race is cancelled without a trace: a half-open trial it took is released, its short run is no latency', async () => {
-  const { c, nodes, rec } = await pool(2);
+  const { c, nodes, rec } = await pool(2, SLOW_FIRST());
   const b = nodes[1]!;
   b.breaker.failure('member');
   b.breaker.failure('member'); // members opened b
@@ -56,7 +58,7 @@ test('a hedge target that loses the race is cancelled without a trace: a half-op
 });
 
 test('a hedge\'s JSON-RPC error does not beat the first attempt\'s answer; its result does', async () => {
-  const { c, rec } = await pool(2);
+  const { c, rec } = await pool(2, SLOW_FIRST());
   fronts[0]!.misbehave({ method: 'eth_getBalance', act: { kind: 'slow', ms: 400 } });
   fronts[1]!.misbehave({ method: 'eth_getBalance', times: 1, act: { kind: 'rpcError', code: -32000, message: 'an error no one has seen before' } });
   const out = await callPool(c, ...READ, 'r2');
@@ -74,7 +76,7 @@ test('when the first attempt fails (it hangs past its timeout), the hedge\'s JSO
 });
 
 test('a hedge is an attempt: with MAX_ATTEMPTS=1 a slow read is not hedged', async () => {
-  const { c, rec } = await pool(2, fastUpstream({ maxAttempts: 1 }));
+  const { c, rec } = await pool(2, fastUpstream({ maxAttempts: 1, timeoutMs: 1500 }));
   fronts[0]!.misbehave({ method: 'eth_getBalance', act: { kind: 'slow', ms: 400 } });
   const out = await callPool(c, ...READ, 'r4');
   assert.equal(out.kind === 'result' && out.value, '0x0');

@@ -26,7 +26,10 @@ test('the pool reports each node head, finalized block and lag, and the best hea
     assert.equal(sb, { name: 'b', healthy: true, head: 7, finalized: 5, lag: 3, breaker: 'closed' });
     const heads = rec.of('node.head').filter((e) => e.node === 'a');
     assert.equal(heads.at(-1), { type: 'node.head', network: 'l2', node: 'a', head: 10, headHash: block.hash, finalized: 8, lag: 0 });
-    // node.head only on change: polls every 100 ms, but far fewer events once the heads stand still
+    // node.head only on change: polls every 100 ms, but no event once the heads stand still. A poll of b that
+    // ran before a reached 10 announces b's lag once more, so count from when both last events are final.
+    const last = (node: string) => rec.of('node.head').filter((e) => e.node === node).at(-1);
+    await waitFor(() => last('a')?.head === 10 && last('a')?.lag === 0 && last('b')?.head === 7 && last('b')?.lag === 3 && last('b')?.finalized === 5, 'final node.head events');
     const count = rec.of('node.head').length;
     await new Promise((r) => setTimeout(r, 500));
     assert.is(rec.of('node.head').length, count);
