@@ -14,6 +14,7 @@ import type { Config } from './config.ts';
 import { EventBus } from './events.ts';
 import { ActiveRequests } from './http/activeRequests.ts';
 import { createApp, requestListener } from './http/app.ts';
+import { clientErrorListener } from './http/clientErrors.ts';
 import type { NetworkService } from './http/networks.ts';
 import { rpcEndpoint } from './http/rpcRoute.ts';
 import { statusRouter } from './http/statusRoutes.ts';
@@ -176,6 +177,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   server.keepAliveTimeout = keepAliveTimeoutMs; // longer than common load balancers' idle timeout by default
   server.headersTimeout = headersTimeoutMs; // slow headers (slowloris) get 408 and the connection closed
   server.requestTimeout = requestTimeoutMs; // so does a body that never finishes
+  server.on('clientError', clientErrorListener(bus)); // answered as Node would, and counted
   await listen(server, config.port, config.host);
   const port = (server.address() as AddressInfo).port;
 

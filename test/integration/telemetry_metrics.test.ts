@@ -89,6 +89,9 @@ function emitEverything(bus: EventBus): void {
   bus.emit({ type: 'node.head', network: 'l2', node: 'node-b', head: 1000, headHash: '0xaa', finalized: 990, lag: 0 });
   bus.emit({ type: 'node.head', network: 'l2', node: 'node-a', head: 950, headHash: '0xbb', lag: 50 });
   bus.emit({ type: 'chain.reorg', network: 'l2', node: 'node-b', height: 999, oldHash: '0x01', newHash: '0x02' });
+  bus.emit({ type: 'http.client_error', reason: 'timeout' });
+  bus.emit({ type: 'http.client_error', reason: 'timeout' });
+  bus.emit({ type: 'http.client_error', reason: 'malformed' });
 }
 
 const fullStats = {
@@ -138,6 +141,8 @@ test('series values follow the events: calls, attempts, failovers, cache, denial
       'gateway_upstream_duration_seconds_count{network="l2",node="node-a"}': 1,
       'gateway_failovers_total{network="l2",from="node-a",to="node-b",reason="http_5xx"}': 1,
       'gateway_hedges_total{network="l2",from="node-a",to="node-b"}': 1,
+      'gateway_http_client_errors_total{reason="timeout"}': 2,
+      'gateway_http_client_errors_total{reason="malformed"}': 1,
       'gateway_transaction_sends_total{network="l2",node="node-a",answer="known"}': 1,
       'gateway_last_resort_attempts_total{network="l1",node="node-c",outcome="connect"}': 1,
       'gateway_upstream_attempts_total{network="l2",node="node-a",outcome="cancelled"}': 1,

@@ -1,7 +1,9 @@
-// What the JSON-RPC route says when a request is over, whatever became of it.
+// What the JSON-RPC route says when a request is over, whatever became of it, and what the HTTP server refused
+// before any route saw a request.
 import type { Network } from '../common/network.ts';
+import type { ClientErrorEvent } from './clientErrors.ts';
 
-export type HttpEvent = RequestCompletedEvent;
+export type HttpEvent = RequestCompletedEvent | ClientErrorEvent;
 
 export interface RequestCompletedEvent {
   type: 'request.completed';

@@ -72,6 +72,7 @@ function eventInstruments(aggregates: Aggregates): (bus: EventBus) => () => void
   const cacheLookups = aggregates.counter('gateway_cache_lookups_total', 'Cache lookups.');
   const reorgs = aggregates.counter('gateway_chain_reorgs_total', 'A block height the head tracker knew now carries another hash.');
   const denied = aggregates.counter('gateway_access_denied_total', 'Requests refused at the key check.');
+  const clientErrors = aggregates.counter('gateway_http_client_errors_total', 'Connections Node refused before any route saw a request, by reason.');
   const signIns = aggregates.counter('gateway_signin_attempts_total', 'Sign-in attempts (POST /auth/verify) by purpose and outcome.');
 
   // Keys join bounded label values with a separator no label value contains.
@@ -109,6 +110,7 @@ function eventInstruments(aggregates: Aggregates): (bus: EventBus) => () => void
       bus.on('upstream.exhausted', (e) => exhausted.add(`${e.network}\n${e.reason}`, () => ({ network: e.network, reason: e.reason }))),
       bus.on('signin.attempt', (e) => signIns.add(`${e.purpose}\n${e.outcome}`, () => ({ purpose: e.purpose, outcome: e.outcome }))),
       bus.on('cache.lookup', (e) => cacheLookups.add(`${e.network}\n${e.result}`, () => ({ network: e.network, result: e.result }))),
+      bus.on('http.client_error', (e) => clientErrors.add(e.reason, () => ({ reason: e.reason }))),
       bus.on('chain.reorg', (e) => reorgs.add(`${e.network}\n${e.node}`, () => ({ network: e.network, node: e.node }))),
     ];
     return () => offs.forEach((off) => off());
