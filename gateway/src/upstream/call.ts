@@ -9,6 +9,7 @@ import type { Network } from '../common/network.ts';
 import { methodSpec } from '../evm/methods.ts';
 import { UpstreamUnavailableError, truncate } from '../rpc/errors.ts';
 import type { CallOutcome } from '../rpc/types.ts';
+import { Cancel } from './cancel.ts';
 import { decide, repeatable, type AttemptResult } from './classify.ts';
 import type { UpstreamConfig } from './config.ts';
 import type { AttemptOutcome, FailureClass, UpstreamEvent } from './events.ts';
@@ -201,19 +202,19 @@ export function start(
 ): { done: Promise<Attempted>; cancel(): void } {
   call.attempts++;
   call.attemptsOn.set(node, (call.attemptsOn.get(node) ?? 0) + 1);
-  const abort = new AbortController();
-  const done = attempt(call, node, timeoutMs, call.attempts, lastResort, abort.signal, role.hedge === true);
-  return { done, cancel: () => abort.abort() };
+  const cancel = new Cancel();
+  const done = attempt(call, node, timeoutMs, call.attempts, lastResort, cancel, role.hedge === true);
+  return { done, cancel: () => cancel.cancel() };
 }
 
 /** One attempt on one node: its event, its latency, and its outcome counted toward the node's health as a member's. */
-async function attempt(call: Call, node: PoolNode, timeoutMs: number, n: number, lastResort: boolean, signal: AbortSignal, hedge: boolean): Promise<Attempted> {
+async function attempt(call: Call, node: PoolNode, timeoutMs: number, n: number, lastResort: boolean, cancel: Cancel, hedge: boolean): Promise<Attempted> {
   const { c, method, params } = call;
   const startTime = Date.now();
   const t0 = performance.now();
-  const result = await node.client.attempt(method, params, timeoutMs, signal);
+  const result = await node.client.attempt(method, params, timeoutMs, cancel);
   const durationMs = performance.now() - t0;
-  const cancelled = signal.aborted;
+  const cancelled = cancel.cancelled;
   const d = cancelled ? undefined : decide(method, params, result, { bestHead: c.bestHead() });
   const outcome: Attempted['outcome'] = d ? d.outcome : 'cancelled';
   c.bus.emit({

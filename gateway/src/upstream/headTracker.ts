@@ -6,6 +6,7 @@ import type { Emitter, InternalErrorEvent } from '../common/bus.ts';
 import type { UpstreamEvent } from './events.ts';
 import type { Network } from '../common/network.ts';
 import { blockNumber, hash as readHash } from '../evm/hex.ts';
+import { Cancel } from './cancel.ts';
 import { classifyRpcError, decide, type AttemptResult } from './classify.ts';
 import type { FailureClass } from './events.ts';
 import type { Head, PoolNode } from './poolNode.ts';
@@ -33,7 +34,7 @@ export class HeadTracker {
   private readonly history = new Map<PoolNode, Map<number, string>>();
   private readonly skipFinalized = new Map<PoolNode, number>();
   private readonly emitted = new Map<PoolNode, string>();
-  private abort = new AbortController();
+  private cancel = new Cancel();
   private running = false;
 
   constructor(
@@ -48,7 +49,7 @@ export class HeadTracker {
   start(): void {
     if (this.running) return;
     this.running = true;
-    this.abort = new AbortController();
+    this.cancel = new Cancel();
     for (const node of this.nodes) this.schedule(node, 0);
   }
 
@@ -57,7 +58,7 @@ export class HeadTracker {
     this.running = false;
     for (const t of this.timers.values()) clearTimeout(t);
     this.timers.clear();
-    this.abort.abort();
+    this.cancel.cancel();
     await Promise.allSettled([...this.inFlight]);
   }
 
@@ -82,15 +83,15 @@ export class HeadTracker {
 
   /** One poll of one node; public so a test can drive it without timers. */
   async poll(node: PoolNode): Promise<void> {
-    const signal = this.abort.signal;
+    const cancel = this.cancel;
     const timeout = this.options.timeoutMs(node);
     const skip = this.skipFinalized.get(node) ?? 0;
     if (skip > 0) this.skipFinalized.set(node, skip - 1);
     const [latest, finalized] = await Promise.all([
-      node.client.attempt('eth_getBlockByNumber', ['latest', false], timeout, signal),
-      skip > 0 ? undefined : node.client.attempt('eth_getBlockByNumber', ['finalized', false], timeout, signal),
+      node.client.attempt('eth_getBlockByNumber', ['latest', false], timeout, cancel),
+      skip > 0 ? undefined : node.client.attempt('eth_getBlockByNumber', ['finalized', false], timeout, cancel),
     ]);
-    if (signal.aborted) return;
+    if (cancel.cancelled) return;
     const block = readBlock(latest);
     if ('failure' in block) {
       node.live = false;
@@ -105,16 +106,16 @@ export class HeadTracker {
     node.succeeded('probe');
     this.updateLags();
     this.emitHead(node);
-    await this.trial(node, signal);
+    await this.trial(node, cancel);
   }
 
   /** A member-like trial of a half-open breaker that members' failures opened, unless a member call holds it. */
-  private async trial(node: PoolNode, signal: AbortSignal): Promise<void> {
+  private async trial(node: PoolNode, cancel: Cancel): Promise<void> {
     if (node.breaker.state() !== 'half_open' || node.breaker.openedBy() !== 'member' || !node.breaker.tryPass()) return;
     const read = node.failedRead ?? { method: 'eth_getBlockByNumber', params: ['latest', false] };
     // The replayed read gets the time a member's call of it gets (a wide getLogs takes long on any node).
-    const result = await node.client.attempt(read.method, read.params, this.options.timeoutMs(node, read.method), signal);
-    if (signal.aborted) {
+    const result = await node.client.attempt(read.method, read.params, this.options.timeoutMs(node, read.method), cancel);
+    if (cancel.cancelled) {
       node.breaker.release();
       return;
     }

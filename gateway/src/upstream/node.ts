@@ -6,6 +6,7 @@
 import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type IncomingMessage, type RequestOptions } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { urlToHttpOptions } from 'node:url';
+import type { Cancel } from './cancel.ts';
 import type { NodeConfig } from './config.ts';
 import type { Network } from '../common/network.ts';
 import type { CallOutcome, JsonRpcErrorObject } from '../rpc/types.ts';
@@ -31,7 +32,7 @@ export class UpstreamNode {
   private readonly secrets: string[];
   private readonly agent: HttpAgent | HttpsAgent;
   private readonly https: boolean;
-  /** The URL's parts (host, port, path, credentials) as request options, worked out once. */
+  /** The URL's parts (host, port, path, credentials), the method and the agent as request options, worked out once. */
   private readonly target: RequestOptions;
   private readonly maxResponseBytes: number;
   private nextId = 1;
@@ -46,12 +47,14 @@ export class UpstreamNode {
     const agentOptions = { keepAlive: true, maxSockets: opts.maxSockets ?? 128, maxFreeSockets: 32, timeout: 4000, scheduling: 'lifo' as const };
     const url = new URL(cfg.url);
     this.https = url.protocol === 'https:';
-    this.target = urlToHttpOptions(url);
     this.agent = this.https ? new HttpsAgent(agentOptions) : new HttpAgent(agentOptions);
+    // Only the options a request reads (urlToHttpOptions also gives href, search, hash...): each request copies them.
+    const { hostname, port, path, auth } = urlToHttpOptions(url);
+    this.target = { hostname, port, path, ...(auth ? { auth } : {}), method: 'POST', agent: this.agent };
   }
 
   /** One JSON-RPC call on this node. Never throws: every way it can go wrong is an AttemptResult. */
-  attempt(method: string, params: unknown, timeoutMs: number, signal?: AbortSignal): Promise<AttemptResult> {
+  attempt(method: string, params: unknown, timeoutMs: number, cancel?: Cancel): Promise<AttemptResult> {
     const id = this.nextId++;
     const body = JSON.stringify({ jsonrpc: '2.0', id, method, params: params ?? [] });
     return new Promise<AttemptResult>((resolve) => {
@@ -63,7 +66,7 @@ export class UpstreamNode {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
+        cancel?.off(onAbort);
         resolve(result);
       };
       const fail = (code: string | undefined) => {
@@ -72,14 +75,12 @@ export class UpstreamNode {
       };
       const onAbort = () => fail('ERR_ABORTED');
       const timer = setTimeout(() => fail('ETIMEDOUT'), timeoutMs);
-      if (signal?.aborted) return fail('ERR_ABORTED');
-      signal?.addEventListener('abort', onAbort, { once: true });
+      if (cancel?.cancelled) return fail('ERR_ABORTED');
+      cancel?.on(onAbort);
       const send = this.https ? httpsRequest : httpRequest;
       req = send(
         {
           ...this.target,
-          method: 'POST',
-          agent: this.agent,
           headers: { 'content-type': 'application/json', accept: 'application/json', 'user-agent': 'community-rpc-gateway', 'content-length': Buffer.byteLength(body) },
         },
         (res) => this.read(res, id, finish, fail),
