@@ -13,7 +13,13 @@ function hexBody(v: unknown, maxDigits: number): string | undefined {
 /** A hex quantity up to 256 bits, without leading zeros: `0x0001` and `0x1` are the same number. */
 export function quantity(v: unknown): string | undefined {
   const body = hexBody(v, 64);
-  return body === undefined ? undefined : `0x${BigInt(`0x${body}`).toString(16)}`;
+  if (body === undefined) return undefined;
+  // Leading zeros off (one kept for zero itself) and lower case, without a BigInt round trip: this runs on
+  // every cache key with a block number in it.
+  let start = 0;
+  while (start < body.length - 1 && body.charCodeAt(start) === 48) start++;
+  const digits = (start === 0 ? body : body.slice(start)).toLowerCase();
+  return digits === body ? (v as string) : `0x${digits}`;
 }
 
 /** A block number (uint64 on every client) that fits a JS number, else undefined. */
