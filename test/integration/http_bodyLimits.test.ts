@@ -1,6 +1,7 @@
 // Body limits come before anything else reads the body, whatever the key and whatever the route: a declared
 // oversize body is refused at once, and a body nobody reads is cut off at the route's limit instead of being
 // read to its end.
+import { connect } from 'node:net';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { generateApiKey } from '../../gateway/src/access/apiKey.ts';
@@ -79,6 +80,34 @@ test('a client that reads its answer only after 500 ms of writing still gets the
     assert.is(JSON.parse(reply.body).error.code, -32005);
     assert.ok(reply.bytesWritten < 10 * MB, `${head}: the gateway read ${reply.bytesWritten} bytes of it`);
   }
+});
+
+test('a request pipelined behind a refused body is not served: the connection is closing', async () => {
+  const completed = () => tg.of('request.completed').length;
+  const denied = () => tg.of('access.denied').length;
+  const [c0, d0] = [completed(), denied()];
+  const body = 'x'.repeat(30 * 1024); // within MAX_BODY_BYTES: read to its end during the linger
+  const reply = await new Promise<string>((resolve) => {
+    const socket = connect({ port: port(), host: '127.0.0.1', allowHalfOpen: true });
+    let text = '';
+    socket.on('data', (d) => (text += d.toString('latin1')));
+    socket.on('error', () => {});
+    socket.on('close', () => resolve(text));
+    socket.on('end', () => setTimeout(() => socket.end(), 300)); // the server's FIN: done writing, a moment later
+    socket.on('connect', () => {
+      // An unknown key, answered before its body is complete; then the rest of the body and a member's call.
+      socket.write(`POST /api/${generateApiKey().key}/l2 HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body.slice(0, 10)}`);
+      setTimeout(() => {
+        const call = '{"jsonrpc":"2.0","id":1,"method":"eth_chainId","params":[]}';
+        socket.write(`${body.slice(10)}POST /api/${tg.key}/l2 HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${call.length}\r\n\r\n${call}`);
+      }, 200);
+    });
+    setTimeout(() => socket.destroy(), 10_000).unref(); // a cut that never came fails the assertions, not the run
+  });
+  assert.match(reply, /^HTTP\/1\.1 401 /, JSON.stringify(reply.slice(0, 200)));
+  assert.is(reply.match(/HTTP\/1\.1 /g)?.length, 1, 'one answer on the connection');
+  assert.is(denied() - d0, 1);
+  assert.is(completed() - c0, 1, 'the pipelined call was never handled');
 });
 
 test('POST /healthz and a portal route with a 50 MB body: answered without reading it', async () => {

@@ -63,6 +63,41 @@ test('headers slower than HEADERS_TIMEOUT_MS: 408, counted as timeout; the key i
   assert.not.ok(JSON.stringify(tg.logs()).includes(tg.key), 'the key appears in no log line');
 });
 
+/** Sends `head` and part of its declared body, reads until `until` shows in the answer (or 300 ms pass), then hangs up. */
+function hangUp(head: string, until?: RegExp): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = connect(tg.gw.port, '127.0.0.1');
+    let reply = '';
+    socket.on('data', (d) => {
+      reply += d.toString('latin1');
+      if (until?.test(reply)) socket.end();
+    });
+    socket.on('error', () => {});
+    socket.on('close', () => resolve(reply));
+    socket.on('connect', () => {
+      socket.write(`${head}\r\n\r\n${' '.repeat(16 * 1024)}`);
+      if (!until) setTimeout(() => socket.end(), 300);
+    });
+    setTimeout(() => socket.destroy(), 10_000).unref(); // a cut that never came fails the assertions, not the run
+  });
+}
+
+test('a member that hangs up mid-body is counted as aborted', async () => {
+  const before = tg.of('http.client_error').length;
+  await hangUp(`POST /api/${tg.key}/l2 HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 500000`);
+  await new Promise((r) => setTimeout(r, 300));
+  assert.equal(tg.of('http.client_error').slice(before), [{ type: 'http.client_error', reason: 'aborted' }]);
+  assert.is(await count('aborted'), 1);
+});
+
+test('a client that stops when its body is refused early is no client error: the gateway is closing that connection', async () => {
+  const before = tg.of('http.client_error').length;
+  const reply = await hangUp(`POST /api/${'A'.repeat(43)}/l2 HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 500000`, /\r\n\r\n\{.*\}/s);
+  assert.match(reply, /^HTTP\/1\.1 401 /);
+  await new Promise((r) => setTimeout(r, 300));
+  assert.equal(tg.of('http.client_error').slice(before), []);
+});
+
 test('a member is served throughout, and its calls are no client errors', async () => {
   const before = tg.of('http.client_error').length;
   assert.is((await tg.rpc('eth_chainId')).result, '0xa4b1');

@@ -5,7 +5,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type Router from '@koa/router';
 import Koa, { type Context, type Next } from 'koa';
 import type { Emitter, InternalErrorEvent } from '../common/bus.ts';
-import { lingeringClose } from './body.ts';
+import { isLingering, lingeringClose } from './body.ts';
 import type { ActiveRequests } from './activeRequests.ts';
 import { notFound } from './respond.ts';
 import type { RpcEndpoint } from './rpcRoute.ts';
@@ -26,6 +26,8 @@ export interface AppOptions {
 export function requestListener(endpoint: RpcEndpoint, app: Koa): (req: IncomingMessage, res: ServerResponse) => void {
   const koa = app.callback();
   return (req, res) => {
+    // A request pipelined behind a body the gateway answered unread: its connection is closing, it is not served.
+    if (isLingering(req.socket)) return;
     if (!endpoint.handle(req, res)) void koa(req, res);
   };
 }

@@ -1,6 +1,6 @@
 // Request bodies: read up to a limit, refused early on a declared Content-Length over it, and never read past
 // the limit when nobody reads them (a refused key, a route that takes no body).
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { GatewayError } from '../common/errors.ts';
 import { ParseError } from '../rpc/errors.ts';
 
@@ -89,20 +89,30 @@ const LINGER_MS = 2000;
 
 type Lingering = IncomingMessage['socket'] & { destroySoon?: () => void };
 
+/** Connections in a lingering close: what Node reports on them (a hang-up mid-body) is the expected end. */
+const lingeringSockets = new WeakSet<object>();
+
+export function isLingering(socket: object): boolean {
+  return lingeringSockets.has(socket);
+}
+
 /**
  * A lingering close, for an answer sent before its request's body was read (a refused key, a body over the
- * limit). Call it before the answer is written; the answer must say `Connection: close`.
+ * limit). Call it just before the answer is written; the answer must say `Connection: close`.
  *
  * Node closes such a connection the moment the answer is flushed, with the unread body still in the kernel's
  * buffer: the client then gets a reset, and a client that is still writing its body loses the answer it had not
  * read yet (a 413 seen as "connection reset"). Instead the answer is followed by a half-close (FIN), so the client
- * learns it can stop; at most `limit` more bytes of the body are read and discarded, then reading stops (the
- * client's writes stop against TCP's window); the connection is cut when the client hangs up, or LINGER_MS after
- * the answer at the latest. It never reads a whole 50 MB body, and never holds a connection for long.
+ * learns it can stop. The rest of the body is read and discarded up to `limit` more bytes, then reading stops (the
+ * client's writes stop against TCP's window, and its hang-up is no longer seen); nothing after the body is read,
+ * so a request pipelined behind it is never served. The connection is cut when the client hangs up while it is
+ * still read, and LINGER_MS after the answer at the latest: it never reads a whole 50 MB body, and never holds a
+ * connection for long.
  */
-export function lingeringClose(req: IncomingMessage, res: { once(event: 'finish', f: () => void): unknown }, limit: number): void {
+export function lingeringClose(req: IncomingMessage, res: ServerResponse, limit: number): void {
   if (req.complete || req.destroyed) return;
   const socket = req.socket as Lingering;
+  lingeringSockets.add(socket);
   // Read, not dumped: Node would dump an unread body when the answer is done, discarding it as fast as it arrives
   // with no bound. Counted here, and paused past the limit, which stops the socket once the stream's buffer is full.
   let seen = 0;
@@ -110,14 +120,25 @@ export function lingeringClose(req: IncomingMessage, res: { once(event: 'finish'
     seen += chunk.length;
     if (seen > limit) req.pause();
   });
+  // The body is over: what follows on this connection (a pipelined request) is not read, let alone served.
+  req.once('end', () => socket.pause());
   // Node's close after a `Connection: close` answer (destroySoon: end, then destroy once the FIN is out) becomes
-  // the half-close alone; this connection's cut is decided here.
+  // the half-close alone, for this answer only (an earlier one on a pipelined connection closes as Node does).
+  let answered = false;
+  res.prependOnceListener('finish', () => (answered = true)); // before Node's own 'finish' handler calls destroySoon
+  const destroySoon = socket.destroySoon;
   socket.destroySoon = () => {
-    if (socket.writable) socket.end();
+    if (!answered && destroySoon) destroySoon.call(socket);
+    else if (socket.writable) socket.end();
   };
+  const cut = () => socket.destroy();
+  // Should this answer never finish (another one closed the connection first), the connection is cut anyway.
+  let timer = setTimeout(cut, 2 * LINGER_MS);
+  timer.unref();
   res.once('finish', () => {
-    const timer = setTimeout(() => socket.destroy(), LINGER_MS);
+    clearTimeout(timer);
+    timer = setTimeout(cut, LINGER_MS);
     timer.unref();
-    socket.once('close', () => clearTimeout(timer));
   });
+  socket.once('close', () => clearTimeout(timer));
 }

@@ -1,13 +1,16 @@
-// What Node's HTTP server refuses before a request reaches the gateway: a client too slow with its headers or its
-// body (HEADERS_TIMEOUT_MS, REQUEST_TIMEOUT_MS), a request that is not HTTP, headers over Node's limit, a client
-// that reset its connection. Answered as Node answers them by default, and announced as an event, so that slowloris
-// and broken clients show in the metrics instead of nowhere.
+// What Node's HTTP server refuses or cuts by itself: a client too slow with its headers or its body
+// (HEADERS_TIMEOUT_MS, REQUEST_TIMEOUT_MS), a request that is not HTTP, headers over Node's limit, a client that
+// hung up or reset its connection before its request was complete. Answered as Node answers them by default, and
+// announced as an event, so that slowloris and broken clients show in the metrics instead of nowhere. A connection
+// in a lingering close (the gateway has answered and is letting the body run out) ends this way by design: it is
+// closed, not counted.
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { STATUS_CODES } from 'node:http';
 import type { Emitter } from '../common/bus.ts';
+import { isLingering } from './body.ts';
 
-export type ClientErrorReason = 'timeout' | 'headers_too_large' | 'malformed' | 'reset';
+export type ClientErrorReason = 'timeout' | 'headers_too_large' | 'malformed' | 'aborted' | 'reset';
 
 export interface ClientErrorEvent {
   type: 'http.client_error';
@@ -15,11 +18,16 @@ export interface ClientErrorEvent {
 }
 
 const answer = (status: number) => Buffer.from(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\n\r\n`, 'ascii');
-const ANSWERS: Record<Exclude<ClientErrorReason, 'reset'>, Buffer> = {
-  timeout: answer(408),
-  headers_too_large: answer(431),
-  malformed: answer(400),
-};
+/** Node's default answer to each error code it reports (none for a connection the client ended or reset). */
+function answerFor(code: string | undefined, reason: ClientErrorReason): Buffer | undefined {
+  if (reason === 'reset' || reason === 'aborted') return undefined;
+  if (code === 'HPE_CHUNK_EXTENSIONS_OVERFLOW') return TOO_LARGE;
+  return reason === 'timeout' ? TIMEOUT : reason === 'headers_too_large' ? HEADERS_TOO_LARGE : BAD_REQUEST;
+}
+const TIMEOUT = answer(408);
+const HEADERS_TOO_LARGE = answer(431);
+const TOO_LARGE = answer(413);
+const BAD_REQUEST = answer(400);
 
 export function clientErrorReason(code: string | undefined): ClientErrorReason {
   switch (code) {
@@ -27,6 +35,8 @@ export function clientErrorReason(code: string | undefined): ClientErrorReason {
       return 'timeout';
     case 'HPE_HEADER_OVERFLOW':
       return 'headers_too_large';
+    case 'HPE_INVALID_EOF_STATE': // the client hung up mid-request
+      return 'aborted';
     case 'ECONNRESET':
     case 'EPIPE':
       return 'reset';
@@ -38,11 +48,16 @@ export function clientErrorReason(code: string | undefined): ClientErrorReason {
 /** The server's 'clientError' listener. */
 export function clientErrorListener(bus: Emitter<ClientErrorEvent>): (err: NodeJS.ErrnoException, socket: Duplex) => void {
   return (err, socket) => {
+    if (isLingering(socket)) {
+      socket.destroy();
+      return;
+    }
     const reason = clientErrorReason(err.code);
     bus.emit({ type: 'http.client_error', reason });
     // As Node does: an answer only where none has begun (nothing written on this connection for this request).
     const s = socket as Socket & { _httpMessage?: { headersSent?: boolean } };
-    if (reason !== 'reset' && s.writable && !s._httpMessage?.headersSent) s.write(ANSWERS[reason]);
+    const reply = answerFor(err.code, reason);
+    if (reply && s.writable && !s._httpMessage?.headersSent) s.write(reply);
     s.destroy();
   };
 }

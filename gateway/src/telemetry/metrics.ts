@@ -72,7 +72,7 @@ function eventInstruments(aggregates: Aggregates): (bus: EventBus) => () => void
   const cacheLookups = aggregates.counter('gateway_cache_lookups_total', 'Cache lookups.');
   const reorgs = aggregates.counter('gateway_chain_reorgs_total', 'A block height the head tracker knew now carries another hash.');
   const denied = aggregates.counter('gateway_access_denied_total', 'Requests refused at the key check.');
-  const clientErrors = aggregates.counter('gateway_http_client_errors_total', 'Connections Node refused before any route saw a request, by reason.');
+  const clientErrors = aggregates.counter('gateway_http_client_errors_total', 'Requests Node\'s HTTP server refused or cut by itself (slow, not HTTP, oversized headers, cut short by the client), by reason.');
   const signIns = aggregates.counter('gateway_signin_attempts_total', 'Sign-in attempts (POST /auth/verify) by purpose and outcome.');
 
   // Keys join bounded label values with a separator no label value contains.
