@@ -74,10 +74,7 @@ function unreadBodyLimit(limitOf: (path: string) => number) {
     try {
       await next();
     } finally {
-      if (!ctx.req.complete) {
-        ctx.set('Connection', 'close');
-        lingeringClose(ctx.req, ctx.res, limitOf(ctx.path));
-      }
+      if (!ctx.req.complete) lingeringClose(ctx.req, ctx.res, limitOf(ctx.path));
     }
   };
 }

@@ -98,7 +98,7 @@ export function isLingering(socket: object): boolean {
 
 /**
  * A lingering close, for an answer sent before its request's body was read (a refused key, a body over the
- * limit). Call it just before the answer is written; the answer must say `Connection: close`.
+ * limit). Call it just before the answer is written: the answer then says `Connection: close`.
  *
  * Node closes such a connection the moment the answer is flushed, with the unread body still in the kernel's
  * buffer: the client then gets a reset, and a client that is still writing its body loses the answer it had not
@@ -113,6 +113,7 @@ export function lingeringClose(req: IncomingMessage, res: ServerResponse, limit:
   if (req.complete || req.destroyed) return;
   const socket = req.socket as Lingering;
   lingeringSockets.add(socket);
+  res.setHeader('Connection', 'close');
   // Read, not dumped: Node would dump an unread body when the answer is done, discarding it as fast as it arrives
   // with no bound. Counted here, and paused past the limit, which stops the socket once the stream's buffer is full.
   let seen = 0;

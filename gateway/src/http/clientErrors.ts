@@ -18,15 +18,12 @@ export interface ClientErrorEvent {
 }
 
 const answer = (status: number) => Buffer.from(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\n\r\n`, 'ascii');
-/** Node's default answer to each error code it reports (none for a connection the client ended or reset). */
-function answerFor(code: string | undefined, reason: ClientErrorReason): Buffer | undefined {
-  if (reason === 'reset' || reason === 'aborted') return undefined;
-  if (code === 'HPE_CHUNK_EXTENSIONS_OVERFLOW') return TOO_LARGE;
-  return reason === 'timeout' ? TIMEOUT : reason === 'headers_too_large' ? HEADERS_TOO_LARGE : BAD_REQUEST;
-}
-const TIMEOUT = answer(408);
-const HEADERS_TOO_LARGE = answer(431);
-const TOO_LARGE = answer(413);
+/** Node's default answer by error code (http's socketOnError); any other code gets 400. */
+const NODE_ANSWERS: ReadonlyMap<string | undefined, Buffer> = new Map([
+  ['ERR_HTTP_REQUEST_TIMEOUT', answer(408)],
+  ['HPE_HEADER_OVERFLOW', answer(431)],
+  ['HPE_CHUNK_EXTENSIONS_OVERFLOW', answer(413)],
+]);
 const BAD_REQUEST = answer(400);
 
 export function clientErrorReason(code: string | undefined): ClientErrorReason {
@@ -56,7 +53,8 @@ export function clientErrorListener(bus: Emitter<ClientErrorEvent>): (err: NodeJ
     bus.emit({ type: 'http.client_error', reason });
     // As Node does: an answer only where none has begun (nothing written on this connection for this request).
     const s = socket as Socket & { _httpMessage?: { headersSent?: boolean } };
-    const reply = answerFor(err.code, reason);
+    // None for a client that ended or reset its connection: nobody is there to read it.
+    const reply = reason === 'reset' || reason === 'aborted' ? undefined : (NODE_ANSWERS.get(err.code) ?? BAD_REQUEST);
     if (reply && s.writable && !s._httpMessage?.headersSent) s.write(reply);
     s.destroy();
   };

@@ -69,7 +69,7 @@ export function rpcEndpoint(o: RpcRouteOptions): RpcEndpoint {
     const headers: Record<string, string | number> = { ...x.headers };
     // Decided when answering, not when the request arrived: a call in flight when the drain began closes too.
     // A body nobody read (a refused key) closes the connection, and is read at most to the limit meanwhile.
-    if (draining?.() || !req.complete) headers.Connection = 'close';
+    if (draining?.()) headers.Connection = 'close';
     if (!req.complete) lingeringClose(req, res, maxBody);
     if (x.body !== undefined && x.status !== 204) {
       headers['Content-Type'] = JSON_TYPE;
